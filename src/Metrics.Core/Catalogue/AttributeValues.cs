@@ -1,0 +1,30 @@
+namespace Knative.Eventing.Metrics;
+
+/// <summary>The attribute values of the enumerations of the contract.</summary>
+public static class AttributeValues
+{
+    /// <summary>The <c>kn.delivery.outcome</c> value of an outcome.</summary>
+    /// <param name="outcome">The outcome.</param>
+    /// <returns>One of <c>delivered</c>, <c>filtered</c>, <c>dead_lettered</c>, <c>dropped</c>.</returns>
+    public static string Of(DeliveryOutcome outcome) => outcome switch
+    {
+        DeliveryOutcome.Delivered => "delivered",
+        DeliveryOutcome.Filtered => "filtered",
+        DeliveryOutcome.DeadLettered => "dead_lettered",
+        DeliveryOutcome.Dropped => "dropped",
+        _ => ErrorTypes.Other,
+    };
+
+    /// <summary>The <c>error.type</c> value of an invalid-event reason.</summary>
+    /// <param name="reason">The reason.</param>
+    /// <returns>One of <c>missing_attribute</c>, <c>invalid_specversion</c>, <c>malformed</c>, <c>unsupported_media_type</c>, <c>too_large</c>.</returns>
+    public static string Of(InvalidEventReason reason) => reason switch
+    {
+        InvalidEventReason.MissingAttribute => "missing_attribute",
+        InvalidEventReason.InvalidSpecVersion => "invalid_specversion",
+        InvalidEventReason.Malformed => "malformed",
+        InvalidEventReason.UnsupportedMediaType => "unsupported_media_type",
+        InvalidEventReason.TooLarge => "too_large",
+        _ => ErrorTypes.Other,
+    };
+}
