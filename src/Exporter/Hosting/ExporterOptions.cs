@@ -1,0 +1,19 @@
+namespace Knative.Eventing.Metrics.Exporter.Hosting;
+
+/// <summary>Where the exporter listens (section <c>Exporter</c>).</summary>
+public sealed class ExporterOptions
+{
+    public const string SectionName = "Exporter";
+
+    /// <summary>The ingress, status page and health listener (Knative's ingress port 8080 by default).</summary>
+    public string IngressUrl { get; set; } = "http://0.0.0.0:8080";
+
+    /// <summary>The Prometheus scrape listener (OpenTelemetry's Prometheus port 9464 by default), kept apart from traffic.</summary>
+    public string MetricsUrl { get; set; } = "http://0.0.0.0:9464";
+
+    /// <summary>The scrape path on the metrics listener.</summary>
+    public string MetricsPath { get; set; } = "/metrics";
+
+    /// <summary>How long a scrape response may be reused; 0 makes every scrape fresh.</summary>
+    public int ScrapeCacheMilliseconds { get; set; }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+
+namespace Knative.Eventing.Metrics.Exporter.Hosting;
+
+/// <summary>Prints where everything is, once the listeners are bound.</summary>
+internal sealed class StartupBanner(
+    IHostApplicationLifetime lifetime,
+    Listeners listeners,
+    IOptions<ExporterOptions> options,
+    IOptions<KnativeEventingMetricsOptions> metricsOptions) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Print);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Print()
+    {
+        var ingress = listeners.BoundUrl(ListenerRole.Ingress);
+        var metrics = listeners.BoundUrl(ListenerRole.Metrics);
+        Console.Out.Write(
+            $"""
+
+            Knative Eventing Metrics exporter is running (broker class: {metricsOptions.Value.BrokerClass ?? "unset"})
+              metrics (Prometheus): {metrics}{options.Value.MetricsPath}
+              health:               {ingress}/healthz
+              ingress:              {ingress}
+            Press Ctrl+C to stop.
+
+            """);
+        Console.Out.Flush();
+    }
+}

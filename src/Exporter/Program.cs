@@ -1,0 +1,4 @@
+using Knative.Eventing.Metrics.Exporter.Hosting;
+
+var app = ExporterHost.Build(args);
+await app.RunAsync();
