@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Knative.Eventing.Metrics.TestInfrastructure;
+
+/// <summary>One sample of a Prometheus text exposition.</summary>
+public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
+
+/// <summary>
+/// A small parser of the Prometheus text format (what the tests need: samples with labels, TYPE and
+/// HELP lines); it reads what our exporter serves, so that tests assert numbers from a real scrape.
+/// </summary>
+public sealed partial class PrometheusText
+{
+    private PrometheusText(List<PrometheusSample> samples, Dictionary<string, string> types, Dictionary<string, string> help)
+    {
+        Samples = samples;
+        Types = types;
+        Help = help;
+    }
+
+    /// <summary>Every sample, in order.</summary>
+    public IReadOnlyList<PrometheusSample> Samples { get; }
+
+    /// <summary>Metric family name → TYPE.</summary>
+    public IReadOnlyDictionary<string, string> Types { get; }
+
+    /// <summary>Metric family name → HELP text.</summary>
+    public IReadOnlyDictionary<string, string> Help { get; }
+
+    /// <summary>Parses an exposition.</summary>
+    public static PrometheusText Parse(string text)
+    {
+        var samples = new List<PrometheusSample>();
+        var types = new Dictionary<string, string>();
+        var help = new Dictionary<string, string>();
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            {
+                var parts = line[7..].Split(' ', 2);
+                types[parts[0]] = parts[1];
+                continue;
+            }
+
+            if (line.StartsWith("# HELP ", StringComparison.Ordinal))
+            {
+                var parts = line[7..].Split(' ', 2);
+                help[parts[0]] = parts.Length > 1 ? parts[1] : string.Empty;
+                continue;
+            }
+
+            if (line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var match = SampleLine().Match(line);
+            if (!match.Success)
+            {
+                throw new FormatException($"Not a Prometheus sample line: {line}");
+            }
+
+            var labels = new Dictionary<string, string>();
+            foreach (Match label in LabelPair().Matches(match.Groups["labels"].Value))
+            {
+                labels[label.Groups["k"].Value] = Regex.Unescape(label.Groups["v"].Value);
+            }
+
+            var valueText = match.Groups["value"].Value;
+            var value = valueText switch
+            {
+                "+Inf" => double.PositiveInfinity,
+                "-Inf" => double.NegativeInfinity,
+                "NaN" => double.NaN,
+                _ => double.Parse(valueText, CultureInfo.InvariantCulture),
+            };
+            samples.Add(new PrometheusSample(match.Groups["name"].Value, labels, value));
+        }
+
+        return new PrometheusText(samples, types, help);
+    }
+
+    /// <summary>The samples of one series name whose labels include every pair of <paramref name="labels"/>.</summary>
+    public IEnumerable<PrometheusSample> Find(string name, params (string Key, string Value)[] labels) =>
+        Samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
+
+    /// <summary>The sum of the matching samples.</summary>
+    public double Sum(string name, params (string Key, string Value)[] labels) => Find(name, labels).Sum(s => s.Value);
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
+    private static partial Regex SampleLine();
+
+    [GeneratedRegex(@"(?<k>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<v>(?:[^""\\]|\\.)*)""")]
+    private static partial Regex LabelPair();
+}
