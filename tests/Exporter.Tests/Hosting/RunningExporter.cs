@@ -1,0 +1,43 @@
+using Knative.Eventing.Metrics.Exporter.Hosting;
+
+namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
+
+/// <summary>The exporter host started in-process on real loopback ports (port 0: the OS picks free ones).</summary>
+internal sealed class RunningExporter : IAsyncDisposable
+{
+    private RunningExporter(WebApplication app, HttpClient http)
+    {
+        App = app;
+        Http = http;
+        var listeners = app.Services.GetRequiredService<Listeners>();
+        MetricsUrl = listeners.BoundUrl(ListenerRole.Metrics);
+        IngressUrl = listeners.BoundUrl(ListenerRole.Ingress);
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Http { get; }
+
+    public string MetricsUrl { get; }
+
+    public string IngressUrl { get; }
+
+    public KnativeEventingMetrics Metrics => App.Services.GetRequiredService<KnativeEventingMetrics>();
+
+    public static async Task<RunningExporter> StartAsync(params string[] extraArgs)
+    {
+        string[] args = ["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", .. extraArgs];
+        var app = ExporterHost.Build(args);
+        await app.StartAsync();
+        return new RunningExporter(app, new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
+    }
+
+    public Task<string> ScrapeAsync() => Http.GetStringAsync($"{MetricsUrl}/metrics");
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Knative.Eventing.Metrics.Exporter.Hosting;
+using Knative.Eventing.Metrics.TestInfrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
+
+/// <summary>The exporter as an operator starts it: configuration errors, the real executable, shutdown.</summary>
+public sealed partial class StartupTests
+{
+    [Theory]
+    [InlineData("--metrics-url", "not a url", "Exporter:MetricsUrl")]
+    [InlineData("--ingress-url", "https://127.0.0.1:0", "Exporter:IngressUrl")]
+    [InlineData("--metrics-url", "http://example.invalid:9464", "Exporter:MetricsUrl")]
+    public async Task A_bad_listener_url_fails_at_startup_naming_the_setting(string option, string value, string setting)
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", option, value]));
+
+        Assert.Contains(setting, ex.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_metric_options_fail_at_startup_naming_the_option()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--KnativeEventing:Metrics:MaxEventTypes", "-3"]));
+
+        Assert.Contains("KnativeEventing:Metrics:MaxEventTypes", ex.Message);
+    }
+
+    [Fact]
+    public async Task The_executable_serves_metrics_within_five_seconds_and_stops_cleanly_on_sigterm()
+    {
+        var exporterDll = ExporterBuildOutput.Dll;
+        var started = Stopwatch.StartNew();
+        await using var process = ChildProcess.Start(
+            "dotnet",
+            [exporterDll, "--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0"],
+            new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1" });
+
+        var banner = await process.WaitForLineAsync(MetricsBannerLine(), TimeSpan.FromSeconds(30));
+        var startup = started.Elapsed;
+        using var http = new HttpClient();
+        var body = await http.GetStringAsync(banner.Groups["url"].Value);
+
+        Assert.Contains("# TYPE target_info gauge", body);
+        Assert.True(startup < TimeSpan.FromSeconds(5), $"startup took {startup.TotalSeconds:F2} s (limit 5 s). Output:\n{process.Output}");
+        Assert.Equal(0, await process.StopAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    /// <summary>Startup as the executable does it: a configuration error may surface while building or while starting.</summary>
+    private static async Task BuildAndStartAsync(string[] args)
+    {
+        var app = ExporterHost.Build(args);
+        await using (app)
+        {
+            await app.StartAsync();
+            await app.StopAsync();
+        }
+    }
+
+    [GeneratedRegex(@"metrics \(Prometheus\): (?<url>http://\S+)")]
+    private static partial Regex MetricsBannerLine();
+}
