@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh clone: installs the Debian packages the tests need (when
+# run as root), builds the solution once, runs every test project with TRX results, and prints
+# "N passed, N failed" (", N skipped" when non-zero) computed from the TRX files.
+# Exit status: non-zero when any test failed, a test host crashed, or nothing ran.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Debian packages the tests start or call: package name -> a program it installs.
+declare -A needed=([prometheus]=promtool [rabbitmq-server]=rabbitmq-server)
+missing=()
+for pkg in "${!needed[@]}"; do
+  command -v "${needed[$pkg]}" >/dev/null 2>&1 || [ -x "/usr/sbin/${needed[$pkg]}" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "test.sh: installing ${missing[*]} (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    # The Debian packages would start their services; the tests start private instances instead.
+    policy=/usr/sbin/policy-rc.d; created_policy=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    status=$?
+    [ $created_policy = 1 ] && rm -f "$policy"
+    [ $status = 0 ] || { echo "test.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }
+  else
+    echo "test.sh: missing ${missing[*]}; the tests that need them will fail with an install hint." >&2
+    echo "test.sh: run 'sudo apt-get install -y ${missing[*]}' or run ./test.sh as root." >&2
+  fi
+fi
+
+results=TestResults
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build KnativeEventingMetrics.slnx -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; echo "test.sh: build failed" >&2; exit 1; }
+
+dotnet test KnativeEventingMetrics.slnx -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 10m "$@"
+test_status=$?
+
+passed=0; failed=0; skipped=0; files=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+
+if [ $files = 0 ] || [ $((passed + failed)) = 0 ]; then
+  echo "test.sh: no test results were written (test status $test_status)" >&2
+  failed=$((failed + 1))
+fi
+if [ $test_status != 0 ] && [ $failed = 0 ]; then
+  echo "test.sh: dotnet test exited with $test_status although no test failed (a test host crashed?)" >&2
+  failed=1
+fi
+
+line="$passed passed, $failed failed"
+[ $skipped -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ $failed = 0 ]
