@@ -222,6 +222,22 @@ public sealed class KnativeEventingMetrics : IDisposable
         }
     }
 
+    /// <summary>
+    /// Begins following one event taken from the backend for one trigger: the returned scope records the
+    /// filter decision, the queue time at the first attempt, every attempt and the final outcome.
+    /// </summary>
+    /// <param name="trigger">The trigger.</param>
+    /// <param name="eventType">The CloudEvent type.</param>
+    /// <param name="arrivalTime">The event's <c>knativearrivaltime</c>, when present (for <c>kn.eventing.queue.duration</c>).</param>
+    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is on.</param>
+    /// <returns>The scope of this event and trigger.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="trigger"/> is null (a programming error, raised where the scope is created).</exception>
+    public DeliveryScope BeginDelivery(TriggerRef trigger, string? eventType, DateTimeOffset? arrivalTime, string? eventSource)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return new DeliveryScope(this, trigger, eventType, eventSource, arrivalTime);
+    }
+
     /// <summary>Records one final outcome of an event for a trigger in <c>kn.eventing.deliveries</c>.</summary>
     /// <param name="trigger">The trigger.</param>
     /// <param name="eventType">The CloudEvent type.</param>

@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Knative.Eventing.Metrics.RabbitMQ;
+
+/// <summary>
+/// Consumes a trigger's queue and measures it: each message is handed to the implementer's handler
+/// with a <see cref="DeliveryScope"/>; the handler filters and delivers (reporting attempts) and returns
+/// the final outcome, which is counted in <c>kn.eventing.deliveries</c>; only then is the message
+/// acknowledged. A handler that throws gets its message requeued (nothing accepted is lost) and the
+/// failure counted in <c>messaging.process.duration</c>. Prefetch and handler concurrency equal
+/// <see cref="RabbitMQConsumerOptions.Parallelism"/>. Consumers survive connection loss through
+/// RabbitMQ.Client's automatic recovery.
+/// </summary>
+public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
+{
+    private readonly IChannel _channel;
+    private readonly TriggerRef _trigger;
+    private readonly string _queue;
+    private readonly Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> _handler;
+    private readonly KnativeEventingMetrics _metrics;
+    private readonly RabbitMQInstrumentation _instrumentation;
+    private readonly RabbitMQConsumerOptions _options;
+    private readonly RabbitMQEndpoint _endpoint;
+    private readonly ILogger _logger;
+    private readonly AsyncEventingBasicConsumer _consumer;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _consumeGate = new(1, 1);
+    private string? _consumerTag;
+    private int _inFlight;
+    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private KnativeRabbitMQTriggerConsumer(
+        IChannel channel,
+        IConnection connection,
+        TriggerRef trigger,
+        string queue,
+        Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
+        KnativeEventingMetrics metrics,
+        RabbitMQInstrumentation instrumentation,
+        RabbitMQConsumerOptions options,
+        ILogger logger)
+    {
+        _channel = channel;
+        _trigger = trigger;
+        _queue = queue;
+        _handler = handler;
+        _metrics = metrics;
+        _instrumentation = instrumentation;
+        _options = options;
+        _logger = logger;
+        _endpoint = new RabbitMQEndpoint(connection);
+        _consumer = new AsyncEventingBasicConsumer(channel);
+        _consumer.ReceivedAsync += OnReceivedAsync;
+        _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        _drained.SetResult();
+    }
+
+    /// <summary>The queue consumed.</summary>
+    public string Queue => _queue;
+
+    /// <summary>Messages delivered to this consumer and not yet acknowledged (handlers in flight).</summary>
+    public int Unacknowledged => Volatile.Read(ref _inFlight);
+
+    /// <summary>Whether the consumer is currently consuming (not paused).</summary>
+    public bool IsConsuming => Volatile.Read(ref _consumerTag) is not null;
+
+    /// <summary>Opens a channel on <paramref name="connection"/> and starts consuming <paramref name="queue"/>.</summary>
+    /// <param name="connection">An open connection (automatic recovery enabled, the default).</param>
+    /// <param name="trigger">The trigger whose queue this is.</param>
+    /// <param name="queue">The queue (durable, declared by the broker implementation).</param>
+    /// <param name="handler">Filters and delivers one event, reporting through the delivery's scope; returns the final outcome.</param>
+    /// <param name="metrics">The uniform instruments.</param>
+    /// <param name="instrumentation">The RabbitMQ transport instruments.</param>
+    /// <param name="options">Options; defaults when null.</param>
+    /// <param name="logger">Diagnostics; null for none.</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
+    /// <returns>The running consumer; dispose it to stop (in-flight handlers are drained first).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Parallelism is 0 or the drain timeout is negative.</exception>
+    public static async Task<KnativeRabbitMQTriggerConsumer> StartAsync(
+        IConnection connection,
+        TriggerRef trigger,
+        string queue,
+        Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
+        KnativeEventingMetrics metrics,
+        RabbitMQInstrumentation instrumentation,
+        RabbitMQConsumerOptions? options,
+        ILogger? logger,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(instrumentation);
+        options ??= new RabbitMQConsumerOptions();
+        ArgumentOutOfRangeException.ThrowIfZero(options.Parallelism, nameof(options.Parallelism));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DrainTimeout, TimeSpan.Zero, nameof(options.DrainTimeout));
+        ArgumentNullException.ThrowIfNull(options.ReadMetadata, nameof(options.ReadMetadata));
+
+        var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: options.Parallelism),
+            cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, options.Parallelism, global: false, cancellationToken).ConfigureAwait(false);
+        var consumer = new KnativeRabbitMQTriggerConsumer(channel, connection, trigger, queue, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
+        await consumer.ResumeAsync(cancellationToken).ConfigureAwait(false);
+        return consumer;
+    }
+
+    /// <summary>Stops receiving new messages (handlers in flight finish); the queue keeps them.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the broker cancelled the consumer.</returns>
+    public async Task PauseAsync(CancellationToken cancellationToken)
+    {
+        await _consumeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_consumerTag is { } tag)
+            {
+                await _channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _consumerTag, null);
+            }
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+    }
+
+    /// <summary>Starts (again) receiving messages.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the broker registered the consumer.</returns>
+    public async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        await _consumeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_consumerTag is null)
+            {
+                var tag = await _channel.BasicConsumeAsync(_queue, autoAck: false, _consumer, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _consumerTag, tag);
+            }
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+    }
+
+    /// <summary>Stops consuming, waits (up to the drain timeout) for handlers in flight, and closes the channel.</summary>
+    /// <returns>A task that completes when the consumer stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await PauseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogStopFailed(_logger, _queue, ex);
+        }
+
+        if (Volatile.Read(ref _inFlight) > 0)
+        {
+            await Task.WhenAny(Volatile.Read(ref _drained).Task, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false);
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _channel.ChannelShutdownAsync -= OnChannelShutdownAsync;
+        try
+        {
+            await _channel.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The channel of a lost connection is already closed; the broker requeues unacknowledged messages.
+        }
+
+        _channel.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
+    {
+        if (Interlocked.Increment(ref _inFlight) == 1)
+        {
+            Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        string? errorType = null;
+        try
+        {
+            _instrumentation.RecordConsumed(_endpoint, _queue, message.Redelivered);
+            var metadata = ReadMetadata(message);
+            var scope = _metrics.BeginDelivery(_trigger, metadata.Type, metadata.ArrivalTime, metadata.Source);
+            DeliveryOutcome outcome;
+            try
+            {
+                outcome = await _handler(new RabbitMQDelivery(message, scope), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                errorType = ErrorTypes.FromException(ex);
+                LogHandlerFailed(_logger, _trigger.ToString(), ex);
+                await _channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: _options.RequeueOnHandlerFailure, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            scope.Complete(outcome);
+            await _channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Ack or nack failed (channel or connection lost): the broker redelivers the message.
+            errorType ??= RabbitMQErrorTypes.Classify(ex, timedOut: false);
+            LogAckFailed(_logger, _queue, ex);
+        }
+        finally
+        {
+            _instrumentation.RecordProcess(_endpoint, _queue, Stopwatch.GetElapsedTime(start), errorType);
+            if (Interlocked.Decrement(ref _inFlight) == 0)
+            {
+                Volatile.Read(ref _drained).TrySetResult();
+            }
+        }
+    }
+
+    private EventMetadata ReadMetadata(BasicDeliverEventArgs message)
+    {
+        try
+        {
+            return _options.ReadMetadata(message);
+        }
+        catch (Exception ex)
+        {
+            LogMetadataFailed(_logger, _queue, ex);
+            return default;
+        }
+    }
+
+    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs e)
+    {
+        _instrumentation.RecordChannelShutdown(_endpoint, e.Initiator);
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "The handler of trigger {Trigger} failed; the message is returned to the queue")]
+    private static partial void LogHandlerFailed(ILogger logger, string trigger, Exception exception);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Acknowledging a message of queue {Queue} failed; RabbitMQ will deliver it again")]
+    private static partial void LogAckFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Reading CloudEvent metadata of a message of queue {Queue} failed; it is recorded without type")]
+    private static partial void LogMetadataFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Stopping the consumer of queue {Queue} failed")]
+    private static partial void LogStopFailed(ILogger logger, string queue, Exception exception);
+}

@@ -1,0 +1,17 @@
+namespace Knative.Eventing.Metrics.RabbitMQ;
+
+/// <summary>Options of <see cref="KnativeRabbitMQPublisher"/>.</summary>
+public sealed class RabbitMQPublisherOptions
+{
+    /// <summary>Publish as mandatory, so that a message no queue takes fails as <c>unroutable</c> instead of vanishing. Default true.</summary>
+    public bool Mandatory { get; set; } = true;
+
+    /// <summary>How long to wait for the broker's confirm before the publish fails as <c>timeout</c>. Default 10 s.</summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether the publisher records <c>kn.eventing.ingress.duration</c> itself. Turn it off when the
+    /// caller (e.g. an HTTP ingress that also knows the status it answers) records ingress. Default true.
+    /// </summary>
+    public bool RecordIngress { get; set; } = true;
+}
