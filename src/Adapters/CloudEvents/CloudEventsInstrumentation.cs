@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Reflection;
+using static Knative.Eventing.Metrics.KnativeAttributes;
+
+namespace Knative.Eventing.Metrics.CloudEvents;
+
+/// <summary>
+/// Owns the meter <see cref="KnativeEventingMeterNames.CloudEvents"/> and its instruments
+/// (<see cref="CloudEventsInstruments"/>). <c>cloudevents.type</c> is bounded by a <see cref="CardinalityGuard"/>
+/// (in dependency injection, the one of <see cref="KnativeEventingMetrics"/>).
+/// </summary>
+public sealed class CloudEventsInstrumentation : IDisposable
+{
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly CardinalityGuard _eventTypes;
+    private readonly CardinalityGuard _specVersions = new(8, 16);
+    private readonly Histogram<double> _send;
+    private readonly Histogram<double> _receive;
+    private readonly Histogram<double> _decode;
+    private readonly Counter<long> _decodeErrors;
+
+    /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>.</summary>
+    /// <param name="meterFactory">The meter factory.</param>
+    /// <param name="eventTypes">The guard bounding <c>cloudevents.type</c> (share the core's: <see cref="KnativeEventingMetrics.EventTypes"/>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public CloudEventsInstrumentation(IMeterFactory meterFactory, CardinalityGuard eventTypes)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), eventTypes ?? throw new ArgumentNullException(nameof(eventTypes)), ownsMeter: false)
+    {
+    }
+
+    /// <summary>Creates the instruments on a meter of its own, keeping the first 50 event types; dispose to remove it.</summary>
+    public CloudEventsInstrumentation()
+        : this(null, new CardinalityGuard(50, 256), ownsMeter: true)
+    {
+    }
+
+    private CloudEventsInstrumentation(IMeterFactory? meterFactory, CardinalityGuard eventTypes, bool ownsMeter)
+    {
+        var options = new MeterOptions(KnativeEventingMeterNames.CloudEvents)
+        {
+            Version = typeof(CloudEventsInstrumentation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
+        };
+        _meter = meterFactory?.Create(options) ?? new Meter(options);
+        _ownsMeter = ownsMeter;
+        _eventTypes = eventTypes;
+        _send = Histogram(CloudEventsInstruments.ClientSendDuration);
+        _receive = Histogram(CloudEventsInstruments.ServerReceiveDuration);
+        _decode = Histogram(CloudEventsInstruments.DecodeDuration);
+        var errors = CloudEventsInstruments.DecodeErrors;
+        _decodeErrors = _meter.CreateCounter<long>(errors.Name, errors.Unit, errors.Description);
+    }
+
+    /// <summary>Disposes the meter when this instance created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+
+    internal void RecordSend(string? eventType, string? specVersion, TimeSpan duration, int? statusCode, string? errorType) =>
+        _send.Record(duration.TotalSeconds, Tags(eventType, specVersion, statusCode, errorType));
+
+    internal void RecordReceive(string? eventType, string? specVersion, TimeSpan duration, int? statusCode, string? errorType) =>
+        _receive.Record(duration.TotalSeconds, Tags(eventType, specVersion, statusCode, errorType));
+
+    internal void RecordDecode(string? eventType, string? specVersion, TimeSpan duration, string? errorType) =>
+        _decode.Record(duration.TotalSeconds, Tags(eventType, specVersion, null, errorType));
+
+    internal void RecordDecodeError(InvalidEventReason reason) =>
+        _decodeErrors.Add(1, new KeyValuePair<string, object?>(ErrorType, AttributeValues.Of(reason)));
+
+    private TagList Tags(string? eventType, string? specVersion, int? statusCode, string? errorType)
+    {
+        var tags = default(TagList);
+        if (eventType is not null)
+        {
+            tags.Add(CloudEventsType, _eventTypes.Bound(eventType));
+        }
+
+        if (specVersion is not null)
+        {
+            tags.Add(CloudEventsSpecVersion, _specVersions.Bound(specVersion));
+        }
+
+        if (statusCode is { } code)
+        {
+            tags.Add(HttpResponseStatusCode, StatusCodes.Box(code));
+        }
+
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        return tags;
+    }
+
+    private Histogram<double> Histogram(InstrumentDescriptor d) => _meter.CreateHistogram(
+        d.Name,
+        d.Unit,
+        d.Description,
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
+
+    /// <summary>Boxed status codes, once each.</summary>
+    private static class StatusCodes
+    {
+        private static readonly object[] Boxes = Enumerable.Range(100, 500).Select(c => (object)c).ToArray();
+
+        public static object Box(int code) => code is >= 100 and < 600 ? Boxes[code - 100] : code;
+    }
+}
