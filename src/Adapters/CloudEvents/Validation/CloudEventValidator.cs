@@ -116,7 +116,7 @@ public static class CloudEventValidator
         ArgumentNullException.ThrowIfNull(formatter);
         using (var document = ParseJson(body))
         {
-            CheckJsonEvent(document.RootElement, position: null);
+            InspectJson(() => CheckJsonEvent(document.RootElement, position: null));
         }
 
         try
@@ -149,7 +149,8 @@ public static class CloudEventValidator
             var index = 0;
             foreach (var element in document.RootElement.EnumerateArray())
             {
-                CheckJsonEvent(element, index++);
+                var position = index++;
+                InspectJson(() => CheckJsonEvent(element, position));
             }
         }
 
@@ -172,6 +173,19 @@ public static class CloudEventValidator
         catch (JsonException ex)
         {
             throw Invalid(InvalidEventReason.Malformed, $"The body is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>JsonDocument validates UTF-8 inside strings only when they are read; that failure is malformed input.</summary>
+    private static void InspectJson(Action inspect)
+    {
+        try
+        {
+            inspect();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Invalid(InvalidEventReason.Malformed, $"The body is not valid UTF-8 JSON: {ex.Message}", ex);
         }
     }
 
