@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using Knative.Eventing.Metrics.CloudEvents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Knative.Eventing.Metrics.Kafka;
+
+/// <summary>
+/// Consumes a broker's topic for one trigger (its own consumer group) and measures it: each record is
+/// decoded with the CloudEvents Kafka binding and handed to the implementer's handler with a
+/// <see cref="DeliveryScope"/>; the returned final outcome is counted in <c>kn.eventing.deliveries</c> and
+/// only then is the record's offset stored for commit (at-least-once). A record that is not a valid
+/// CloudEvent is counted in <c>kn.eventing.events.invalid</c>, offered to
+/// <see cref="KafkaConsumerOptions.OnInvalidRecord"/> and committed past; a handler that throws gets its
+/// record again after a backoff. Records are handled one at a time, in partition order.
+/// </summary>
+public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
+{
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly TriggerRef _trigger;
+    private readonly string _topic;
+    private readonly string _group;
+    private readonly Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> _handler;
+    private readonly KnativeEventingMetrics _metrics;
+    private readonly KafkaInstrumentation _instrumentation;
+    private readonly KafkaConsumerOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<InvalidEventReason> _loggedReasons = [];
+    private readonly Task _loop;
+    private volatile bool _pauseRequested;
+    private bool _paused;
+
+    private KnativeKafkaTriggerConsumer(
+        ConsumerConfig config,
+        TriggerRef trigger,
+        string topic,
+        Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
+        KnativeEventingMetrics metrics,
+        KafkaInstrumentation instrumentation,
+        KafkaConsumerOptions options,
+        ILogger logger)
+    {
+        _trigger = trigger;
+        _topic = topic;
+        _group = config.GroupId;
+        _handler = handler;
+        _metrics = metrics;
+        _instrumentation = instrumentation;
+        _options = options;
+        _logger = logger;
+        var builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                LogAssigned(_logger, _group, partitions.Count);
+                _assigned.TrySetResult();
+            })
+            .SetPartitionsRevokedHandler((_, partitions) => LogRevoked(_logger, _group, partitions.Count))
+            .SetErrorHandler((_, error) => LogClientError(_logger, _group, KafkaErrorNames.Of(error.Code), error.Reason));
+        if (config.StatisticsIntervalMs is > 0)
+        {
+            builder.SetStatisticsHandler((_, json) => _instrumentation.Statistics.Observe(json));
+        }
+
+        _consumer = builder.Build();
+        _loop = Task.Factory.StartNew(RunLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>The consumer group.</summary>
+    public string GroupId => _group;
+
+    /// <summary>The topic consumed.</summary>
+    public string Topic => _topic;
+
+    /// <summary>Completes when the group first assigned partitions to this consumer.</summary>
+    public Task Assigned => _assigned.Task;
+
+    /// <summary>Whether consuming is paused.</summary>
+    public bool IsPaused => _pauseRequested;
+
+    /// <summary>Starts consuming <paramref name="topic"/> for <paramref name="trigger"/>.</summary>
+    /// <param name="config">Client configuration (bootstrap servers, security, …); group, commit and offset-store settings are set here.</param>
+    /// <param name="trigger">The trigger.</param>
+    /// <param name="topic">The broker's topic.</param>
+    /// <param name="handler">Filters and delivers one event, reporting through the delivery's scope; returns the final outcome.</param>
+    /// <param name="metrics">The uniform instruments.</param>
+    /// <param name="instrumentation">The Kafka transport instruments.</param>
+    /// <param name="options">Options; defaults when null.</param>
+    /// <param name="logger">Diagnostics; null for none.</param>
+    /// <returns>The running consumer; dispose it to stop (stored offsets are committed, the group is left).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An interval is not positive.</exception>
+    public static KnativeKafkaTriggerConsumer Start(
+        ConsumerConfig config,
+        TriggerRef trigger,
+        string topic,
+        Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
+        KnativeEventingMetrics metrics,
+        KafkaInstrumentation instrumentation,
+        KafkaConsumerOptions? options,
+        ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(instrumentation);
+        options ??= new KafkaConsumerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CommitInterval, TimeSpan.Zero, nameof(options.CommitInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.HandlerRetryBackoff, TimeSpan.Zero, nameof(options.HandlerRetryBackoff));
+        var effective = new ConsumerConfig(new Dictionary<string, string>(config))
+        {
+            GroupId = options.GroupId ?? config.GroupId ?? KnativeKafkaNames.ConsumerGroup(trigger),
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = (int)options.CommitInterval.TotalMilliseconds,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = config.AutoOffsetReset ?? AutoOffsetReset.Earliest,
+        };
+        return new KnativeKafkaTriggerConsumer(effective, trigger, topic, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Stops taking records (the record in hand finishes) and commits what was handled; the group keeps the partitions.</summary>
+    public void Pause() => _pauseRequested = true;
+
+    /// <summary>Takes records again.</summary>
+    public void Resume() => _pauseRequested = false;
+
+    /// <summary>Stops: finishes the record in hand (up to the drain timeout), commits stored offsets and leaves the group.</summary>
+    /// <returns>A task that completes when the consumer stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAny(_loop, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false);
+        try
+        {
+            _consumer.Close();
+        }
+        catch (KafkaException ex)
+        {
+            LogCloseFailed(_logger, _group, ex);
+        }
+
+        _instrumentation.Statistics.Forget(_consumer.Name);
+        _consumer.Dispose();
+        _stopping.Dispose();
+    }
+
+    private void RunLoop()
+    {
+        _consumer.Subscribe(_topic);
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                ApplyPause();
+                var record = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (record is null || record.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                Handle(record, token);
+            }
+            catch (ConsumeException ex)
+            {
+                LogConsumeFailed(_logger, _group, KafkaErrorNames.Of(ex.Error.Code), ex);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(_logger, _group, ex);
+                token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
+            }
+        }
+    }
+
+    private void ApplyPause()
+    {
+        var assignment = _consumer.Assignment;
+        if (_pauseRequested)
+        {
+            if (assignment.Count > 0)
+            {
+                _consumer.Pause(assignment); // re-applied every turn: a rebalance unpauses new partitions
+            }
+
+            if (!_paused)
+            {
+                _paused = true;
+                CommitStored();
+            }
+        }
+        else if (_paused)
+        {
+            _paused = false;
+            if (assignment.Count > 0)
+            {
+                _consumer.Resume(assignment);
+            }
+        }
+    }
+
+    private void CommitStored()
+    {
+        try
+        {
+            _consumer.Commit();
+        }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            // Nothing handled since the last commit.
+        }
+        catch (KafkaException ex)
+        {
+            LogCommitFailed(_logger, _group, KafkaErrorNames.Of(ex.Error.Code), ex);
+        }
+    }
+
+    private void Handle(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token)
+    {
+        _instrumentation.RecordConsumed(_topic, _group);
+        var start = Stopwatch.GetTimestamp();
+        string? errorType = null;
+        try
+        {
+            CloudNative.CloudEvents.CloudEvent cloudEvent;
+            try
+            {
+                cloudEvent = KafkaCloudEventBinding.Decode(record.Message.Headers, record.Message.Value, _options.Formatter, _options.ExtensionAttributes);
+            }
+            catch (InvalidCloudEventException invalid)
+            {
+                errorType = ErrorTypes.InvalidCloudEvent;
+                _metrics.RecordInvalidEvent(_trigger.Broker, invalid.Reason);
+                if (_loggedReasons.Add(invalid.Reason))
+                {
+                    LogInvalidRecord(_logger, _group, record.TopicPartitionOffset.ToString(), invalid.Message);
+                }
+
+                _options.OnInvalidRecord?.Invoke(record, invalid);
+                _consumer.StoreOffset(record);
+                return;
+            }
+
+            var scope = _metrics.BeginDelivery(_trigger, cloudEvent.Type, ArrivalTime(cloudEvent), cloudEvent.Source?.ToString());
+            var outcome = _handler(new KafkaDelivery(record, cloudEvent, scope), token).GetAwaiter().GetResult();
+            scope.Complete(outcome);
+            _consumer.StoreOffset(record);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            // Not handled: read this record again after a backoff (nothing is skipped).
+            errorType ??= ErrorTypes.FromException(ex);
+            LogHandlerFailed(_logger, _trigger.ToString(), ex);
+            _consumer.Seek(record.TopicPartitionOffset);
+            token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
+        }
+        finally
+        {
+            _instrumentation.RecordProcess(_topic, _group, Stopwatch.GetElapsedTime(start), errorType);
+        }
+    }
+
+    private static DateTimeOffset? ArrivalTime(CloudNative.CloudEvents.CloudEvent cloudEvent) =>
+        cloudEvent["knativearrivaltime"] switch
+        {
+            DateTimeOffset time => time,
+            string text when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) => parsed,
+            _ => null,
+        };
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions assigned")]
+    private static partial void LogAssigned(ILogger logger, string group, int count);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions revoked")]
+    private static partial void LogRevoked(ILogger logger, string group, int count);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Consumer group {Group}: client error {Error}: {Reason}")]
+    private static partial void LogClientError(ILogger logger, string group, string error, string reason);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Consumer group {Group}: consume failed ({Error})")]
+    private static partial void LogConsumeFailed(ILogger logger, string group, string error, Exception exception);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Consumer group {Group}: a record that is not a valid CloudEvent was skipped at {Position} ({Detail}); further ones of this kind are counted, not logged")]
+    private static partial void LogInvalidRecord(ILogger logger, string group, string position, string detail);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The handler of trigger {Trigger} failed; the record is handled again")]
+    private static partial void LogHandlerFailed(ILogger logger, string trigger, Exception exception);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Consumer group {Group}: commit failed ({Error})")]
+    private static partial void LogCommitFailed(ILogger logger, string group, string error, Exception exception);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Consumer group {Group}: the consume loop failed")]
+    private static partial void LogLoopFailed(ILogger logger, string group, Exception exception);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Consumer group {Group}: closing failed")]
+    private static partial void LogCloseFailed(ILogger logger, string group, Exception exception);
+}
