@@ -133,6 +133,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     /// <returns>A task that completes when the consumer stopped.</returns>
     public async ValueTask DisposeAsync()
     {
+        var clientName = _consumer.Name;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAny(_loop, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false);
         try
@@ -144,7 +145,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             LogCloseFailed(_logger, _group, ex);
         }
 
-        _instrumentation.Statistics.Forget(_consumer.Name);
+        _instrumentation.Statistics.Forget(clientName);
         _consumer.Dispose();
         _stopping.Dispose();
     }

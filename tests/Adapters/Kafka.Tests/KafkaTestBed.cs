@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Confluent.Kafka;
+
+namespace Knative.Eventing.Metrics.Kafka.Tests;
+
+/// <summary>One test's world on the shared endpoint: a fresh broker and topic, instruments, a capture, clients it disposes.</summary>
+internal sealed class KafkaTestBed : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _consumers = [];
+    private readonly List<IDisposable> _disposables = [];
+
+    private KafkaTestBed(KafkaFixture fixture, string suffix)
+    {
+        Fixture = fixture;
+        Broker = new BrokerRef("demo", $"b{suffix}");
+        Topic = KnativeKafkaNames.Topic(Broker);
+        Broker = new BrokerRef("demo", $"b{suffix}", Topic);
+        Producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig()).Build();
+        _disposables.Add(Producer);
+        Knative = new KnativeKafkaProducer(Producer, Broker, Topic, Metrics, Instrumentation, null);
+    }
+
+    public KafkaFixture Fixture { get; }
+
+    public BrokerRef Broker { get; }
+
+    public string Topic { get; }
+
+    public MetricCapture Capture { get; } = new();
+
+    public KnativeEventingMetrics Metrics { get; } = new(new KnativeEventingMetricsOptions { BrokerClass = "Kafka", BacklogRefreshInterval = TimeSpan.FromHours(1), BacklogProbeTimeout = TimeSpan.FromSeconds(20) }, null);
+
+    public KafkaInstrumentation Instrumentation { get; } = new();
+
+    public IProducer<byte[]?, byte[]?> Producer { get; }
+
+    public KnativeKafkaProducer Knative { get; }
+
+    public static async Task<KafkaTestBed> CreateAsync(KafkaFixture fixture, int partitions)
+    {
+        var bed = new KafkaTestBed(fixture, Guid.NewGuid().ToString("N")[..10]);
+        await fixture.CreateTopicAsync(bed.Topic, partitions);
+        return bed;
+    }
+
+    public ProducerConfig ProducerConfig(int messageTimeoutMs = 30_000) => new()
+    {
+        BootstrapServers = Fixture.BootstrapServers,
+        Acks = Acks.All,
+        LingerMs = 5,
+        MessageTimeoutMs = messageTimeoutMs,
+    };
+
+    public ConsumerConfig ConsumerConfig() => new() { BootstrapServers = Fixture.BootstrapServers, SessionTimeoutMs = 6000 };
+
+    public KnativeKafkaTriggerConsumer Consumer(TriggerRef trigger, Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler, KafkaConsumerOptions? options = null)
+    {
+        options ??= new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200) };
+        var consumer = KnativeKafkaTriggerConsumer.Start(ConsumerConfig(), trigger, Topic, handler, Metrics, Instrumentation, options, null);
+        _consumers.Insert(0, consumer);
+        return consumer;
+    }
+
+    public static CloudEvent Event(int id, string type = "dev.knative.game.score") => new(CloudEventsSpecVersion.V1_0)
+    {
+        Id = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Source = new Uri("/game/level/1", UriKind.Relative),
+        Type = type,
+        DataContentType = "application/json",
+        Data = System.Text.Json.JsonSerializer.SerializeToElement(new { player = $"p{id % 7}", score = id % 100 }),
+        ["partitionkey"] = $"session-{id % 97}",
+        ["knativearrivaltime"] = DateTimeOffset.UtcNow.ToString("O"),
+    };
+
+    public Task<TopicPartitionOffset> ProduceAsync(int id) =>
+        Knative.ProduceAsync(KafkaCloudEventBinding.Encode(Event(id), ContentMode.Binary, new JsonEventFormatter()), "dev.knative.game.score", null, CancellationToken.None);
+
+    /// <summary>A handler that records each delivered id and completes when <paramref name="expected"/> distinct ids arrived.</summary>
+    public static (Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> Handler, ConcurrentDictionary<string, int> Seen, Task AllSeen) CountingHandler(int expected)
+    {
+        var seen = new ConcurrentDictionary<string, int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return ((delivery, ct) =>
+        {
+            delivery.Scope.RecordFilterDecision();
+            delivery.Scope.StartAttempt(DispatchTarget.Subscriber).Complete(200);
+            seen.AddOrUpdate(delivery.Event.Id!, 1, (_, n) => n + 1);
+            if (seen.Count >= expected)
+            {
+                done.TrySetResult();
+            }
+
+            return Task.FromResult(DeliveryOutcome.Delivered);
+        }, seen, done.Task);
+    }
+
+    /// <summary>Polls Kafka's own view until <paramref name="condition"/> holds (commits are asynchronous) or the deadline passes.</summary>
+    public async Task<(long HighWatermarks, long Committed)> WaitForOffsetsAsync(string? group, Func<(long HighWatermarks, long Committed), bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var offsets = Fixture.Offsets(Topic, group);
+            if (condition(offsets) || DateTime.UtcNow > deadline)
+            {
+                return offsets;
+            }
+
+            await Task.Delay(200); // commits are asynchronous: poll with a deadline
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var consumer in _consumers)
+        {
+            await consumer.DisposeAsync();
+        }
+
+        Producer.Flush(TimeSpan.FromSeconds(5));
+        foreach (var disposable in _disposables)
+        {
+            disposable.Dispose();
+        }
+
+        Metrics.Dispose();
+        Instrumentation.Dispose();
+        Capture.Dispose();
+    }
+}
