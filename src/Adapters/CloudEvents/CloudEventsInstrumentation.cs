@@ -83,7 +83,8 @@ public sealed class CloudEventsInstrumentation : IDisposable
 
         if (specVersion is not null)
         {
-            tags.Add(CloudEventsSpecVersion, _specVersions.Bound(specVersion));
+            // The SDK's own version ids ("1.0", "0.3") are a fixed set; only foreign strings need the guard.
+            tags.Add(CloudEventsSpecVersion, specVersion is "1.0" or "0.3" ? specVersion : _specVersions.Bound(specVersion));
         }
 
         if (statusCode is { } code)

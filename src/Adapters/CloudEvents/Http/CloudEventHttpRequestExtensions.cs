@@ -95,7 +95,7 @@ public static class CloudEventHttpRequestExtensions
             return CloudEventReadResult.Failure(InvalidEventReason.TooLarge, $"The body is {declared} bytes; at most {options.MaxBodyBytes} are accepted.", mode, isBatch);
         }
 
-        var (body, bodyError) = await ReadBodyAsync(request.Body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        var (body, bodyError) = await ReadBodyAsync(request.Body, options.MaxBodyBytes, request.HttpContext.RequestAborted, cancellationToken).ConfigureAwait(false);
         if (bodyError is { } error)
         {
             return CloudEventReadResult.Failure(error.Reason, error.Detail, mode, isBatch);
@@ -193,7 +193,7 @@ public static class CloudEventHttpRequestExtensions
         return null;
     }
 
-    private static async Task<(ReadOnlyMemory<byte> Body, (InvalidEventReason Reason, string Detail)? Error)> ReadBodyAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    private static async Task<(ReadOnlyMemory<byte> Body, (InvalidEventReason Reason, string Detail)? Error)> ReadBodyAsync(Stream stream, long limit, CancellationToken clientAborted, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[ChunkSize];
@@ -215,8 +215,11 @@ public static class CloudEventHttpRequestExtensions
                 buffer.Write(chunk, 0, read);
             }
         }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException
+            || (ex is OperationCanceledException && (clientAborted.IsCancellationRequested || !cancellationToken.IsCancellationRequested)))
         {
+            // Kestrel reports a body cut short either as a bad request or, when the client closed its side,
+            // as the request being aborted: both are a truncated body.
             return (default, (InvalidEventReason.Malformed, "The body ended before its declared length or could not be read."));
         }
 

@@ -72,6 +72,11 @@ public sealed class CloudEventReadResult
     {
         ArgumentNullException.ThrowIfNull(response);
         var problem = ToProblemDetails();
+        if (response.HttpContext.RequestAborted.IsCancellationRequested || response.HasStarted)
+        {
+            return Task.CompletedTask; // the client is gone (or an answer is on its way): nothing to write
+        }
+
         response.StatusCode = StatusCode;
         return response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", cancellationToken);
     }
