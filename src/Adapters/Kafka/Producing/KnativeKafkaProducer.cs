@@ -44,28 +44,54 @@ public sealed class KnativeKafkaProducer
     /// <param name="message">The record (e.g. from <see cref="KafkaCloudEventBinding.Encode"/>).</param>
     /// <param name="eventType">The CloudEvent type, for the bounded <c>cloudevents.type</c> attribute.</param>
     /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this call.</param>
-    /// <param name="cancellationToken">Cancels the wait (the record may still be delivered, and is then still counted).</param>
+    /// <param name="cancellationToken">Cancels the wait (the record may still be delivered).</param>
     /// <returns>The persisted record's position.</returns>
     /// <exception cref="EventPublishException">The record was not persisted; <see cref="EventPublishException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<TopicPartitionOffset> ProduceAsync(Message<byte[]?, byte[]?> message, string? eventType, long? ingressStartTimestamp, CancellationToken cancellationToken)
+    public async Task<TopicPartitionOffset> ProduceAsync(Message<byte[]?, byte[]?> message, string? eventType, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var ingressStart = ingressStartTimestamp ?? Stopwatch.GetTimestamp();
         var start = Stopwatch.GetTimestamp();
-        var pending = new PendingProduce(this, ingressStartTimestamp ?? start, start, eventType);
+        string? errorType = null;
+        Exception? failure = null;
+        DeliveryResult<byte[]?, byte[]?>? result = null;
         try
         {
-            // The callback form: the delivery report completes our own task, so instrumenting adds no
-            // second asynchronous layer over Confluent.Kafka's ProduceAsync.
-            _producer.Produce(_topic, message, pending.OnDeliveryReport);
+            result = await _producer.ProduceAsync(_topic, message, cancellationToken).ConfigureAwait(false);
+            if (result.Status != PersistenceStatus.Persisted)
+            {
+                errorType = result.Status == PersistenceStatus.PossiblyPersisted ? "possibly_persisted" : "not_persisted";
+            }
+        }
+        catch (ProduceException<byte[]?, byte[]?> ex)
+        {
+            failure = ex;
+            errorType = KafkaErrorNames.Of(ex.Error.Code);
+        }
+        catch (KafkaException ex)
+        {
+            failure = ex;
+            errorType = KafkaErrorNames.Of(ex.Error.Code);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Record(ingressStart, start, eventType, typeof(OperationCanceledException).FullName);
+            throw;
         }
         catch (Exception ex)
         {
-            var errorType = ex is KafkaException kafka ? KafkaErrorNames.Of(kafka.Error.Code) : ErrorTypes.FromException(ex);
-            pending.Fail(errorType, ex);
+            failure = ex;
+            errorType = ErrorTypes.FromException(ex);
         }
 
-        return cancellationToken.CanBeCanceled ? pending.Task.WaitAsync(cancellationToken) : pending.Task;
+        Record(ingressStart, start, eventType, errorType);
+        if (errorType is not null)
+        {
+            throw new EventPublishException(errorType, $"Kafka did not persist the event on topic '{_topic}': {errorType}.", failure);
+        }
+
+        return result!.TopicPartitionOffset;
     }
 
     private void Record(long ingressStart, long start, string? eventType, string? errorType)
@@ -74,34 +100,6 @@ public sealed class KnativeKafkaProducer
         if (_options.RecordIngress)
         {
             _metrics.RecordIngress(_broker, eventType, Stopwatch.GetElapsedTime(ingressStart), statusCode: null, errorType);
-        }
-    }
-
-    /// <summary>One produce in flight: completed by its delivery report, recorded exactly once.</summary>
-    private sealed class PendingProduce(KnativeKafkaProducer owner, long ingressStart, long start, string? eventType)
-        : TaskCompletionSource<TopicPartitionOffset>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        public void OnDeliveryReport(DeliveryReport<byte[]?, byte[]?> report)
-        {
-            if (report.Error.IsError)
-            {
-                Fail(KafkaErrorNames.Of(report.Error.Code), new KafkaException(report.Error));
-            }
-            else if (report.Status != PersistenceStatus.Persisted)
-            {
-                Fail(report.Status == PersistenceStatus.PossiblyPersisted ? "possibly_persisted" : "not_persisted", null);
-            }
-            else
-            {
-                owner.Record(ingressStart, start, eventType, null);
-                TrySetResult(report.TopicPartitionOffset);
-            }
-        }
-
-        public void Fail(string errorType, Exception? cause)
-        {
-            owner.Record(ingressStart, start, eventType, errorType);
-            TrySetException(new EventPublishException(errorType, $"Kafka did not persist the event on topic '{owner._topic}': {errorType}.", cause));
         }
     }
 }
