@@ -1,4 +1,7 @@
 using Knative.Eventing.Metrics;
+using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Game;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -16,11 +19,17 @@ public static class ExporterHost
         ["--metrics-url"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsUrl)}",
         ["--metrics-path"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)}",
         ["--broker-class"] = $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}",
+        ["--broker"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}",
+        ["--players"] = $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}",
+        ["--rate"] = $"{GameOptions.SectionName}:{nameof(GameOptions.Rate)}",
+        ["--max-events"] = $"{GameOptions.SectionName}:{nameof(GameOptions.MaxEvents)}",
     };
 
     /// <summary>Builds the application from command-line arguments, appsettings.json and environment variables.</summary>
     public static WebApplication Build(string[] args)
     {
+        // Flag without a value: the game off, the broker alone for real producers.
+        args = args.Select(a => a == "--no-game" ? $"--{GameOptions.SectionName}:{nameof(GameOptions.Enabled)}=false" : a).ToArray();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -37,6 +46,19 @@ public static class ExporterHost
         builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, exporterOptions));
 
         builder.Services.AddKnativeEventingMetrics(builder.Configuration.GetSection(KnativeEventingMetricsOptions.SectionName));
+        builder.Services.AddKnativeEventingCloudEvents();
+        builder.Services.Configure<BrokerOptions>(builder.Configuration.GetSection(BrokerOptions.SectionName));
+        builder.Services.Configure<GameOptions>(builder.Configuration.GetSection(GameOptions.SectionName));
+        builder.Services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"] ?? "Embedded");
+        builder.Services.AddHttpClient(SubscriberClient.HttpClientName).AddCloudEventsInstrumentation();
+        builder.Services.AddHttpClient(nameof(GameSimulator));
+        builder.Services.AddSingleton<SubscriberClient>();
+        builder.Services.AddSingleton<TriggerDispatcher>();
+        builder.Services.AddGameSubscribers();
+        builder.Services.AddSingleton<BrokerHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerHost>());
+        builder.Services.AddSingleton<GameSimulator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<StartupBanner>();
 
@@ -67,6 +89,11 @@ public static class ExporterHost
             configureBranchedPipeline: null,
             optionsName: null);
         app.MapHealthChecks("/healthz");
+        IngressEndpoint.Map(app);
+        StatusEndpoints.Map(app);
+
+        // Fail at startup, naming the field, when the broker configuration is invalid.
+        app.Services.GetRequiredService<BrokerHost>();
         return app;
     }
 }

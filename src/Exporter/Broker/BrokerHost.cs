@@ -1,0 +1,97 @@
+using CloudNative.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Knative.Eventing.Metrics.Exporter.Broker;
+
+/// <summary>
+/// Runs the reference broker: validates the configuration, starts the backend's consumers with the
+/// dispatcher, accepts events from the ingress (stamping <c>knativearrivaltime</c>) and drains in-flight
+/// deliveries on shutdown.
+/// </summary>
+public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
+{
+    private readonly IOptions<BrokerOptions> _options;
+    private readonly KnativeEventingMetrics _metrics;
+    private readonly TriggerDispatcher _dispatcher;
+    private readonly SubscriberClient _subscribers;
+    private readonly ILogger<BrokerHost> _logger;
+    private IEventBackend? _backend;
+
+    public BrokerHost(IOptions<BrokerOptions> options, KnativeEventingMetrics metrics, TriggerDispatcher dispatcher, SubscriberClient subscribers, ILogger<BrokerHost> logger)
+    {
+        _options = options;
+        _metrics = metrics;
+        _dispatcher = dispatcher;
+        _subscribers = subscribers;
+        _logger = logger;
+        Model = BrokerModel.Build(options.Value);
+        foreach (var trigger in Model.Triggers)
+        {
+            if (!_subscribers.Knows(trigger.Subscriber))
+            {
+                throw new InvalidOperationException($"Invalid broker configuration: trigger {trigger.Ref}: no in-process subscriber '{trigger.Subscriber.Host}'.");
+            }
+        }
+    }
+
+    /// <summary>The validated configuration.</summary>
+    public BrokerModel Model { get; }
+
+    /// <summary>The backend's name, for the status page.</summary>
+    public string BackendName => _options.Value.Backend;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _backend = _options.Value.Backend.ToLowerInvariant() switch
+        {
+            "embedded" => new EmbeddedBackend(_metrics, _options.Value.QueueCapacity),
+            var other => throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{other}' is not available in this build; use Embedded."),
+        };
+        _dispatcher.Reingest = (broker, reply, ct) => PublishAsync(broker, [reply], ct);
+        await _backend.StartAsync(Model, _dispatcher.DispatchAsync, cancellationToken).ConfigureAwait(false);
+        LogStarted(_logger, _options.Value.Backend, Model.Brokers.Count, Model.Triggers.Count);
+    }
+
+    /// <summary>Stamps <c>knativearrivaltime</c> and stores the events in the backend, all or none.</summary>
+    /// <exception cref="EventPublishException">The backend did not accept them.</exception>
+    public async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
+    {
+        var backend = _backend ?? throw new EventPublishException(ErrorTypes.ConnectionRefused, "The broker is not started.", null);
+        var arrival = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var cloudEvent in events)
+        {
+            cloudEvent["knativearrivaltime"] = arrival;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Model.PublishTimeout);
+        try
+        {
+            await backend.PublishAsync(broker, events, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new EventPublishException(ErrorTypes.Timeout, $"The backend did not accept the event within {Model.PublishTimeout}.", null);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_backend is { } backend)
+        {
+            await backend.DrainAsync(Model.DrainTimeout).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_backend is { } backend)
+        {
+            await backend.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Broker backend {Backend} started with {Brokers} brokers and {Triggers} triggers")]
+    private static partial void LogStarted(ILogger logger, string backend, int brokers, int triggers);
+}

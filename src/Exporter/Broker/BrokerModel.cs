@@ -1,0 +1,159 @@
+using System.Xml;
+using Knative.Eventing.Metrics.Exporter.Configuration;
+
+namespace Knative.Eventing.Metrics.Exporter.Broker;
+
+/// <summary>A configured trigger, validated and parsed once.</summary>
+public sealed record TriggerModel(
+    TriggerRef Ref,
+    EventFilter Filter,
+    Uri Subscriber,
+    int Retry,
+    bool ExponentialBackoff,
+    TimeSpan BackoffDelay,
+    TimeSpan Timeout,
+    Uri? DeadLetterSink,
+    int Parallelism);
+
+/// <summary>The validated broker configuration: brokers with their triggers.</summary>
+public sealed class BrokerModel
+{
+    private readonly Dictionary<(string Namespace, string Name), BrokerRef> _brokers;
+
+    private BrokerModel(Dictionary<(string, string), BrokerRef> brokers, List<TriggerModel> triggers, TimeSpan publishTimeout, TimeSpan drainTimeout)
+    {
+        _brokers = brokers;
+        Triggers = triggers;
+        PublishTimeout = publishTimeout;
+        DrainTimeout = drainTimeout;
+    }
+
+    public IReadOnlyCollection<BrokerRef> Brokers => _brokers.Values;
+
+    public IReadOnlyList<TriggerModel> Triggers { get; }
+
+    public TimeSpan PublishTimeout { get; }
+
+    public TimeSpan DrainTimeout { get; }
+
+    public BrokerRef? Find(string @namespace, string name) => _brokers.GetValueOrDefault((@namespace, name));
+
+    public IEnumerable<TriggerModel> TriggersOf(BrokerRef broker) => Triggers.Where(t => t.Ref.Broker.Equals(broker));
+
+    /// <summary>Validates <paramref name="options"/>; the exception names the first invalid field.</summary>
+    /// <exception cref="InvalidOperationException">The configuration is invalid.</exception>
+    public static BrokerModel Build(BrokerOptions options)
+    {
+        const string root = BrokerOptions.SectionName;
+        var brokers = new Dictionary<(string, string), BrokerRef>();
+        if (options.Brokers.Count == 0)
+        {
+            throw Invalid($"{root}:Brokers", "at least one broker is required");
+        }
+
+        for (var i = 0; i < options.Brokers.Count; i++)
+        {
+            var b = options.Brokers[i];
+            var path = $"{root}:Brokers:{i}";
+            var broker = Name(() => new BrokerRef(b.Namespace, b.Name), path);
+            if (!brokers.TryAdd((broker.Namespace, broker.Name), broker))
+            {
+                throw Invalid($"{path}:Name", $"broker {broker} is defined twice");
+            }
+        }
+
+        var triggers = new List<TriggerModel>();
+        for (var i = 0; i < options.Triggers.Count; i++)
+        {
+            var t = options.Triggers[i];
+            var path = $"{root}:Triggers:{i}";
+            var broker = brokers.GetValueOrDefault((t.Namespace, t.Broker))
+                ?? throw Invalid($"{path}:Broker", $"no broker '{t.Broker}' in namespace '{t.Namespace}'");
+            var trigger = Name(() => new TriggerRef(broker, t.Name), path);
+            if (triggers.Any(x => x.Ref.Equals(trigger)))
+            {
+                throw Invalid($"{path}:Name", $"trigger {trigger} is defined twice");
+            }
+
+            foreach (var (kind, map) in new[] { ("Attributes", t.Filter.Attributes), ("Prefix", t.Filter.Prefix), ("Suffix", t.Filter.Suffix) })
+            {
+                foreach (var attribute in map.Keys)
+                {
+                    if (!Knative.Eventing.Metrics.CloudEvents.CloudEventValidator.IsValidAttributeName(attribute))
+                    {
+                        throw Invalid($"{path}:Filter:{kind}:{attribute}", "attribute names are lower-case letters and digits");
+                    }
+                }
+            }
+
+            var delivery = t.Delivery;
+            if (delivery.Retry is < 0 or > 100)
+            {
+                throw Invalid($"{path}:Delivery:Retry", $"must be 0 to 100 (was {delivery.Retry})");
+            }
+
+            var policy = delivery.BackoffPolicy.ToLowerInvariant();
+            if (policy is not ("linear" or "exponential"))
+            {
+                throw Invalid($"{path}:Delivery:BackoffPolicy", $"must be linear or exponential (was '{delivery.BackoffPolicy}')");
+            }
+
+            if (t.Parallelism is < 1 or > 1000)
+            {
+                throw Invalid($"{path}:Parallelism", $"must be 1 to 1000 (was {t.Parallelism})");
+            }
+
+            triggers.Add(new TriggerModel(
+                trigger,
+                new EventFilter(t.Filter.Attributes, t.Filter.Prefix, t.Filter.Suffix),
+                SubscriberUri(t.Subscriber, $"{path}:Subscriber") ?? throw Invalid($"{path}:Subscriber", "a subscriber URI is required"),
+                delivery.Retry,
+                policy == "exponential",
+                Duration(delivery.BackoffDelay, $"{path}:Delivery:BackoffDelay"),
+                Duration(delivery.Timeout, $"{path}:Delivery:Timeout"),
+                SubscriberUri(delivery.DeadLetterSink, $"{path}:Delivery:DeadLetterSink"),
+                t.Parallelism));
+        }
+
+        return new BrokerModel(brokers, triggers, Duration(options.PublishTimeout, $"{root}:PublishTimeout"), Duration(options.DrainTimeout, $"{root}:DrainTimeout"));
+    }
+
+    private static T Name<T>(Func<T> create, string path)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException ex)
+        {
+            throw Invalid($"{path}:{(ex.ParamName == "namespace" ? "Namespace" : "Name")}", ex.Message);
+        }
+    }
+
+    private static TimeSpan Duration(string value, string path)
+    {
+        try
+        {
+            var duration = XmlConvert.ToTimeSpan(value);
+            return duration > TimeSpan.Zero ? duration : throw Invalid(path, "must be positive");
+        }
+        catch (FormatException)
+        {
+            throw Invalid(path, $"'{value}' is not an ISO-8601 duration such as PT0.5S");
+        }
+    }
+
+    private static Uri? SubscriberUri(string? value, string path)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "inproc"
+            ? uri
+            : throw Invalid(path, $"'{value}' is not an http(s):// or inproc:// URI");
+    }
+
+    private static InvalidOperationException Invalid(string field, string message) => new($"Invalid broker configuration: {field}: {message}.");
+}

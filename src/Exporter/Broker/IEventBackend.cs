@@ -1,0 +1,20 @@
+using CloudNative.CloudEvents;
+
+namespace Knative.Eventing.Metrics.Exporter.Broker;
+
+/// <summary>Hands a taken event to its trigger's dispatcher; returns the final outcome.</summary>
+public delegate Task<DeliveryOutcome> DispatchEvent(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, CancellationToken cancellationToken);
+
+/// <summary>Where a broker's events are stored between ingress and dispatch.</summary>
+public interface IEventBackend : IAsyncDisposable
+{
+    /// <summary>Starts consuming for every trigger.</summary>
+    Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken);
+
+    /// <summary>Stores the events for every trigger of the broker, all or none.</summary>
+    /// <exception cref="EventPublishException">The backend did not accept them (the ingress answers 503).</exception>
+    Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Stops taking new events and waits (bounded) for deliveries in flight.</summary>
+    Task DrainAsync(TimeSpan timeout);
+}

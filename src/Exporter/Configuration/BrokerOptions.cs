@@ -1,0 +1,85 @@
+namespace Knative.Eventing.Metrics.Exporter.Configuration;
+
+/// <summary>The reference broker (section <c>Broker</c>), modelled on Knative's Broker and Trigger resources.</summary>
+public sealed class BrokerOptions
+{
+    public const string SectionName = "Broker";
+
+    /// <summary><c>Embedded</c> (default), <c>RabbitMQ</c> or <c>Kafka</c>.</summary>
+    public string Backend { get; set; } = "Embedded";
+
+    /// <summary>The largest event the ingress accepts (bytes).</summary>
+    public long MaxEventBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long the ingress waits for the backend to accept an event before answering 503.</summary>
+    public string PublishTimeout { get; set; } = "PT5S";
+
+    /// <summary>Events a trigger's embedded queue holds before the ingress waits (backpressure).</summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>How long a graceful shutdown waits for in-flight deliveries.</summary>
+    public string DrainTimeout { get; set; } = "PT10S";
+
+    public List<BrokerDefinition> Brokers { get; set; } = [];
+
+    public List<TriggerDefinition> Triggers { get; set; } = [];
+}
+
+/// <summary>A Broker resource.</summary>
+public sealed class BrokerDefinition
+{
+    public string Namespace { get; set; } = "default";
+
+    public string Name { get; set; } = string.Empty;
+}
+
+/// <summary>A Trigger resource.</summary>
+public sealed class TriggerDefinition
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The trigger's (and its broker's) namespace.</summary>
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>The broker's name.</summary>
+    public string Broker { get; set; } = "default";
+
+    public FilterDefinition Filter { get; set; } = new();
+
+    /// <summary>The subscriber URI: <c>http(s)://…</c>, or <c>inproc://name</c> for a subscriber inside the exporter.</summary>
+    public string Subscriber { get; set; } = string.Empty;
+
+    public DeliveryDefinition Delivery { get; set; } = new();
+
+    /// <summary>Deliveries in flight at once for this trigger.</summary>
+    public int Parallelism { get; set; } = 10;
+}
+
+/// <summary>Knative's filter: exact attribute matches, plus prefix and suffix matches (all must hold).</summary>
+public sealed class FilterDefinition
+{
+    public Dictionary<string, string> Attributes { get; set; } = [];
+
+    public Dictionary<string, string> Prefix { get; set; } = [];
+
+    public Dictionary<string, string> Suffix { get; set; } = [];
+}
+
+/// <summary>Knative's delivery spec.</summary>
+public sealed class DeliveryDefinition
+{
+    /// <summary>Retries after the first attempt.</summary>
+    public int Retry { get; set; }
+
+    /// <summary><c>linear</c> or <c>exponential</c>.</summary>
+    public string BackoffPolicy { get; set; } = "exponential";
+
+    /// <summary>ISO-8601 duration, e.g. <c>PT0.2S</c>.</summary>
+    public string BackoffDelay { get; set; } = "PT0.2S";
+
+    /// <summary>ISO-8601 duration of one attempt.</summary>
+    public string Timeout { get; set; } = "PT10S";
+
+    /// <summary>Where events go when retries are exhausted (same URI forms as the subscriber).</summary>
+    public string? DeadLetterSink { get; set; }
+}
