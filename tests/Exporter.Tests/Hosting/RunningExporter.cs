@@ -34,6 +34,26 @@ internal sealed class RunningExporter : IAsyncDisposable
 
     public Task<string> ScrapeAsync() => Http.GetStringAsync($"{MetricsUrl}/metrics");
 
+    public T Service<T>()
+        where T : notnull => App.Services.GetRequiredService<T>();
+
+    /// <summary>Scrapes until <paramref name="condition"/> holds (deliveries are asynchronous) or the deadline passes; returns the last scrape.</summary>
+    public async Task<Knative.Eventing.Metrics.TestInfrastructure.PrometheusText> ScrapeUntilAsync(Func<Knative.Eventing.Metrics.TestInfrastructure.PrometheusText, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await Metrics.RefreshBacklogAsync();
+            var scrape = Knative.Eventing.Metrics.TestInfrastructure.PrometheusText.Parse(await ScrapeAsync());
+            if (condition(scrape) || DateTime.UtcNow > deadline)
+            {
+                return scrape;
+            }
+
+            await Task.Delay(100); // polling a scrape for a condition, with a deadline
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

@@ -12,9 +12,9 @@ public sealed class ScrapeEndpointTests
     [Fact]
     public async Task A_scrape_shows_every_kn_eventing_series_with_knative_buckets_and_exact_values()
     {
-        await using var exporter = await RunningExporter.StartAsync();
+        await using var exporter = await RunningExporter.StartAsync("--no-game");
         var m = exporter.Metrics;
-        var broker = new BrokerRef("demo", "default");
+        var broker = new BrokerRef("test", "scrape");
         var trigger = new TriggerRef(broker, "leaderboard");
         for (var i = 0; i < 3; i++)
         {
@@ -49,18 +49,18 @@ public sealed class ScrapeEndpointTests
                 scrape.Types[family]);
         }
 
-        Assert.Equal(3, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "202"), ("kn_broker_name", "default")));
+        Assert.Equal(3, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "202"), ("kn_broker_name", "scrape")));
         Assert.Equal(
             KnativeBuckets,
-            scrape.Find("kn_eventing_ingress_duration_seconds_bucket").Select(s => s.Labels["le"]).ToArray());
-        Assert.Equal(3, scrape.Find("kn_eventing_ingress_duration_seconds_bucket", ("le", "0.025")).Single().Value);
-        Assert.Equal(0, scrape.Find("kn_eventing_ingress_duration_seconds_bucket", ("le", "0.01")).Single().Value);
-        Assert.Equal(KnativeBuckets, scrape.Find("kn_eventing_dispatch_duration_seconds_bucket").Select(s => s.Labels["le"]).ToArray());
-        Assert.Equal(1, scrape.Sum("kn_eventing_queue_duration_seconds_bucket", ("le", "0.5")) - scrape.Sum("kn_eventing_queue_duration_seconds_bucket", ("le", "0.25")));
-        Assert.Equal(1, scrape.Sum("kn_eventing_deliveries_total", ("kn_delivery_outcome", "delivered"), ("kn_trigger_name", "leaderboard")));
-        Assert.Equal(1, scrape.Sum("kn_eventing_dispatch_active", ("kn_trigger_name", "leaderboard")));
-        Assert.Equal(4, scrape.Sum("kn_eventing_backlog", ("kn_trigger_name", "leaderboard")));
-        Assert.Equal(1, scrape.Sum("kn_eventing_events_invalid_total", ("error_type", "malformed")));
+            scrape.Find("kn_eventing_ingress_duration_seconds_bucket", ("kn_broker_name", "scrape")).Select(s => s.Labels["le"]).ToArray());
+        Assert.Equal(3, scrape.Find("kn_eventing_ingress_duration_seconds_bucket", ("le", "0.025"), ("kn_broker_name", "scrape")).Single().Value);
+        Assert.Equal(0, scrape.Find("kn_eventing_ingress_duration_seconds_bucket", ("le", "0.01"), ("kn_broker_name", "scrape")).Single().Value);
+        Assert.Equal(KnativeBuckets, scrape.Find("kn_eventing_dispatch_duration_seconds_bucket", ("kn_broker_name", "scrape")).Select(s => s.Labels["le"]).ToArray());
+        Assert.Equal(1, scrape.Sum("kn_eventing_queue_duration_seconds_bucket", ("le", "0.5"), ("kn_broker_name", "scrape")) - scrape.Sum("kn_eventing_queue_duration_seconds_bucket", ("le", "0.25"), ("kn_broker_name", "scrape")));
+        Assert.Equal(1, scrape.Sum("kn_eventing_deliveries_total", ("kn_delivery_outcome", "delivered"), ("kn_broker_name", "scrape")));
+        Assert.Equal(1, scrape.Sum("kn_eventing_dispatch_active", ("kn_broker_name", "scrape")));
+        Assert.Equal(4, scrape.Sum("kn_eventing_backlog", ("kn_broker_name", "scrape")));
+        Assert.Equal(1, scrape.Sum("kn_eventing_events_invalid_total", ("error_type", "malformed"), ("kn_broker_name", "scrape")));
         Assert.All(
             scrape.Samples.Where(s => s.Name.StartsWith("kn_eventing_", StringComparison.Ordinal)),
             s => Assert.Equal("Embedded", s.Labels["otel_scope_kn_broker_class"]));
@@ -70,9 +70,9 @@ public sealed class ScrapeEndpointTests
     public async Task Promtool_check_metrics_reports_no_problem_for_a_scrape()
     {
         var promtool = ExternalTool.Require("promtool", "prometheus");
-        await using var exporter = await RunningExporter.StartAsync();
+        await using var exporter = await RunningExporter.StartAsync("--no-game");
         var m = exporter.Metrics;
-        var broker = new BrokerRef("demo", "default");
+        var broker = new BrokerRef("test", "scrape");
         var trigger = new TriggerRef(broker, "audit");
         m.RecordIngress(broker, "t", TimeSpan.FromMilliseconds(5), 202);
         m.RecordIngress(broker, "t", TimeSpan.FromMilliseconds(5), 503, ErrorTypes.Nack);
@@ -95,7 +95,7 @@ public sealed class ScrapeEndpointTests
     [Fact]
     public async Task Metrics_are_served_only_on_the_metrics_listener_and_health_on_the_ingress_listener()
     {
-        await using var exporter = await RunningExporter.StartAsync();
+        await using var exporter = await RunningExporter.StartAsync("--no-game");
 
         Assert.NotEqual(exporter.MetricsUrl, exporter.IngressUrl);
         using var onIngress = await exporter.Http.GetAsync($"{exporter.IngressUrl}/metrics");

@@ -21,6 +21,20 @@ public sealed partial class StartupTests
         Assert.Contains(setting, ex.Message);
     }
 
+    [Theory]
+    [InlineData("--Broker:Triggers:0:Delivery:BackoffDelay", "soon", "Broker:Triggers:0:Delivery:BackoffDelay")]
+    [InlineData("--Broker:Triggers:1:Delivery:BackoffPolicy", "random", "Broker:Triggers:1:Delivery:BackoffPolicy")]
+    [InlineData("--Broker:Triggers:2:Subscriber", "ftp://x", "Broker:Triggers:2:Subscriber")]
+    [InlineData("--Broker:Triggers:0:Broker", "missing", "Broker:Triggers:0:Broker")]
+    [InlineData("--Broker:Triggers:0:Filter:Attributes:Bad_Name", "x", "Broker:Triggers:0:Filter:Attributes:Bad_Name")]
+    public async Task Invalid_broker_configuration_fails_at_startup_naming_the_field(string option, string value, string field)
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--no-game", option, value]));
+
+        Assert.Contains(field, ex.Message);
+    }
+
     [Fact]
     public async Task Invalid_metric_options_fail_at_startup_naming_the_option()
     {
@@ -47,6 +61,20 @@ public sealed partial class StartupTests
 
         Assert.Contains("# TYPE target_info gauge", body);
         Assert.True(startup < TimeSpan.FromSeconds(5), $"startup took {startup.TotalSeconds:F2} s (limit 5 s). Output:\n{process.Output}");
+
+        // The game runs by default: within 10 s of starting, the scrape shows its deliveries.
+        var deadline = started.Elapsed + TimeSpan.FromSeconds(10);
+        var deliveries = 0d;
+        while (deliveries == 0 && started.Elapsed < deadline)
+        {
+            deliveries = PrometheusText.Parse(await http.GetStringAsync(banner.Groups["url"].Value)).Sum("kn_eventing_deliveries_total");
+            if (deliveries == 0)
+            {
+                await Task.Delay(200); // polling the running process's scrape, with a deadline
+            }
+        }
+
+        Assert.True(deliveries > 0, $"no kn_eventing_deliveries_total within 10 s of starting. Output:\n{process.Output}");
         Assert.Equal(0, await process.StopAsync(TimeSpan.FromSeconds(15)));
     }
 
