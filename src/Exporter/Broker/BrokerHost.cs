@@ -18,8 +18,11 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
     private readonly ILogger<BrokerHost> _logger;
     private IEventBackend? _backend;
 
-    public BrokerHost(IOptions<BrokerOptions> options, KnativeEventingMetrics metrics, TriggerDispatcher dispatcher, SubscriberClient subscribers, ILogger<BrokerHost> logger)
+    private readonly IServiceProvider _services;
+
+    public BrokerHost(IOptions<BrokerOptions> options, KnativeEventingMetrics metrics, TriggerDispatcher dispatcher, SubscriberClient subscribers, IServiceProvider services, ILogger<BrokerHost> logger)
     {
+        _services = services;
         _options = options;
         _metrics = metrics;
         _dispatcher = dispatcher;
@@ -43,10 +46,18 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _backend = _options.Value.Backend.ToLowerInvariant() switch
+        var o = _options.Value;
+        var loggers = _services.GetRequiredService<ILoggerFactory>();
+        _backend = o.Backend.ToLowerInvariant() switch
         {
-            "embedded" => new EmbeddedBackend(_metrics, _options.Value.QueueCapacity),
-            var other => throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{other}' is not available in this build; use Embedded."),
+            "embedded" => new EmbeddedBackend(_metrics, o.QueueCapacity),
+            "rabbitmq" or "rabbitmqbroker" => new RabbitMQBackend(
+                Uri.TryCreate(o.RabbitMQ, UriKind.Absolute, out var amqp) && amqp.Scheme is "amqp" or "amqps" ? amqp : throw new InvalidOperationException($"Invalid broker configuration: Broker:RabbitMQ: '{o.RabbitMQ}' is not an amqp:// URI."),
+                o.ResourcePrefix, _metrics, _services.GetRequiredService<Knative.Eventing.Metrics.RabbitMQ.RabbitMQInstrumentation>(), loggers),
+            "kafka" => new KafkaBackend(
+                string.IsNullOrWhiteSpace(o.Kafka) ? throw new InvalidOperationException("Invalid broker configuration: Broker:Kafka: bootstrap servers are required.") : o.Kafka,
+                o.ResourcePrefix, _metrics, _services.GetRequiredService<Knative.Eventing.Metrics.Kafka.KafkaInstrumentation>(), loggers),
+            var other => throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{other}' is not one of Embedded, RabbitMQ, Kafka."),
         };
         _dispatcher.Reingest = (broker, reply, ct) => PublishAsync(broker, [reply], ct);
         await _backend.StartAsync(Model, _dispatcher.DispatchAsync, cancellationToken).ConfigureAwait(false);
@@ -86,7 +97,8 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_backend is { } backend)
+        // Registered as a singleton and as a hosted service: the container may dispose it twice.
+        if (Interlocked.Exchange(ref _backend, null) is { } backend)
         {
             await backend.DisposeAsync().ConfigureAwait(false);
         }

@@ -20,6 +20,15 @@ public sealed class BrokerOptions
     /// <summary>How long a graceful shutdown waits for in-flight deliveries.</summary>
     public string DrainTimeout { get; set; } = "PT10S";
 
+    /// <summary>Prefix of backend resource names: exchanges and queues <c>{prefix}.{ns}.{broker}[.{trigger}]</c>, topics <c>{prefix}-broker-{ns}-{name}</c>, groups <c>{prefix}-trigger-{ns}-{name}</c>. Default <c>knative</c> (Knative's names).</summary>
+    public string ResourcePrefix { get; set; } = "knative";
+
+    /// <summary>The RabbitMQ server, for <c>Backend=RabbitMQ</c> (<c>--rabbitmq</c>).</summary>
+    public string RabbitMQ { get; set; } = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>The Kafka bootstrap servers, for <c>Backend=Kafka</c> (<c>--kafka</c>).</summary>
+    public string Kafka { get; set; } = "localhost:9092";
+
     public List<BrokerDefinition> Brokers { get; set; } = [];
 
     public List<TriggerDefinition> Triggers { get; set; } = [];

@@ -20,6 +20,8 @@ public static class ExporterHost
         ["--metrics-path"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)}",
         ["--broker-class"] = $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}",
         ["--broker"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}",
+        ["--rabbitmq"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.RabbitMQ)}",
+        ["--kafka"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Kafka)}",
         ["--players"] = $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}",
         ["--rate"] = $"{GameOptions.SectionName}:{nameof(GameOptions.Rate)}",
         ["--max-events"] = $"{GameOptions.SectionName}:{nameof(GameOptions.MaxEvents)}",
@@ -47,9 +49,16 @@ public static class ExporterHost
 
         builder.Services.AddKnativeEventingMetrics(builder.Configuration.GetSection(KnativeEventingMetricsOptions.SectionName));
         builder.Services.AddKnativeEventingCloudEvents();
+        builder.Services.AddKnativeEventingRabbitMQ();
+        builder.Services.AddKnativeEventingKafka();
         builder.Services.Configure<BrokerOptions>(builder.Configuration.GetSection(BrokerOptions.SectionName));
         builder.Services.Configure<GameOptions>(builder.Configuration.GetSection(GameOptions.SectionName));
-        builder.Services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"] ?? "Embedded");
+        builder.Services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= (builder.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"] ?? "Embedded").ToLowerInvariant() switch
+        {
+            "rabbitmq" or "rabbitmqbroker" => "RabbitMQBroker", // Knative's broker-class values
+            "kafka" => "Kafka",
+            _ => "Embedded",
+        });
         builder.Services.AddHttpClient(SubscriberClient.HttpClientName).AddCloudEventsInstrumentation();
         builder.Services.AddHttpClient(nameof(GameSimulator));
         builder.Services.AddSingleton<SubscriberClient>();

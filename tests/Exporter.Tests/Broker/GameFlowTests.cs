@@ -7,16 +7,54 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// <summary>The game's whole flow on the embedded backend, checked through a real scrape.</summary>
 public sealed class GameFlowTests
 {
+    [Fact]
+    public Task A_fixed_game_on_the_embedded_backend_gives_metrics_that_equal_what_happened() =>
+        GameFlow.RunAndVerifyAsync("Embedded");
+}
+
+/// <summary>The same game flow on a real RabbitMQ node.</summary>
+[Collection(RabbitMQExporterCollection.Name)]
+public sealed class RabbitMQGameFlowTests(RabbitMQFixture fixture)
+{
+    [Fact]
+    public Task A_fixed_game_on_rabbitmq_gives_metrics_that_equal_what_happened() =>
+        GameFlow.RunAndVerifyAsync("RabbitMQBroker", "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+}
+
+/// <summary>The same game flow on a Kafka protocol endpoint.</summary>
+[Collection(KafkaExporterCollection.Name)]
+public sealed class KafkaGameFlowTests(KafkaFixture fixture)
+{
+    [Fact]
+    public Task A_fixed_game_on_kafka_gives_metrics_that_equal_what_happened() =>
+        GameFlow.RunAndVerifyAsync("Kafka", "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+}
+
+[CollectionDefinition(Name)]
+public sealed class RabbitMQExporterCollection : ICollectionFixture<RabbitMQFixture>
+{
+    public const string Name = "RabbitMQ exporter";
+}
+
+[CollectionDefinition(Name)]
+public sealed class KafkaExporterCollection : ICollectionFixture<KafkaFixture>
+{
+    public const string Name = "Kafka exporter";
+}
+
+/// <summary>Runs a fixed game and checks every figure against what happened.</summary>
+internal static class GameFlow
+{
     private static readonly string[] Triggers = ["leaderboard", "score-audit", "level-stats", "completions", "sessions"];
 
-    [Fact]
-    public async Task A_fixed_game_gives_metrics_that_equal_what_happened()
+    public static async Task RunAndVerifyAsync(string brokerClass, params string[] backendArgs)
     {
-        await using var exporter = await RunningExporter.StartAsync("--players", "6", "--rate", "600", "--max-events", "600");
+        await using var exporter = await RunningExporter.StartAsync(["--players", "6", "--rate", "600", "--max-events", "600", .. backendArgs]);
         var game = exporter.Service<GameSimulator>();
         await game.Finished.WaitAsync(TimeSpan.FromSeconds(60));
 
-        var scrape = await exporter.ScrapeUntilAsync(Settled, TimeSpan.FromSeconds(60));
+        var scrape = await exporter.ScrapeUntilAsync(Settled, TimeSpan.FromSeconds(90));
+        Assert.All(scrape.Samples.Where(s => s.Name.StartsWith("kn_eventing_", StringComparison.Ordinal)), s => Assert.Equal(brokerClass, s.Labels["otel_scope_kn_broker_class"]));
 
         Assert.Equal(600, game.EventsSent);
         Assert.Equal(0, game.Failed);

@@ -45,11 +45,19 @@ public sealed class RabbitMQConnectionMonitor : IDisposable
     /// <summary>Stops observing (and ends a blocked count this monitor started).</summary>
     public void Dispose()
     {
-        _connection.RecoverySucceededAsync -= OnRecoverySucceededAsync;
-        _connection.ConnectionRecoveryErrorAsync -= OnRecoveryErrorAsync;
-        _connection.ConnectionBlockedAsync -= OnBlockedAsync;
-        _connection.ConnectionUnblockedAsync -= OnUnblockedAsync;
-        _connection.ConnectionShutdownAsync -= OnShutdownAsync;
+        try
+        {
+            _connection.RecoverySucceededAsync -= OnRecoverySucceededAsync;
+            _connection.ConnectionRecoveryErrorAsync -= OnRecoveryErrorAsync;
+            _connection.ConnectionBlockedAsync -= OnBlockedAsync;
+            _connection.ConnectionUnblockedAsync -= OnUnblockedAsync;
+            _connection.ConnectionShutdownAsync -= OnShutdownAsync;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection was disposed first; its handlers went with it.
+        }
+
         Unblock();
     }
 

@@ -1,0 +1,87 @@
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Confluent.Kafka;
+using Knative.Eventing.Metrics.Kafka;
+
+namespace Knative.Eventing.Metrics.Exporter.Broker;
+
+/// <summary>
+/// Knative's Kafka broker layout through the Kafka adapter: one topic per broker
+/// (<c>{prefix}-broker-{ns}-{name}</c>), one consumer group per trigger (<c>{prefix}-trigger-{ns}-{name}</c>),
+/// records in the CloudEvents Kafka binary binding, 202 only after the record was persisted, offsets
+/// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
+/// </summary>
+public sealed class KafkaBackend(string bootstrapServers, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : IEventBackend
+{
+    private static readonly JsonEventFormatter Formatter = new();
+    private readonly Dictionary<BrokerRef, KnativeKafkaProducer> _producers = [];
+    private readonly List<KnativeKafkaTriggerConsumer> _consumers = [];
+    private readonly List<IDisposable> _disposables = [];
+    private IProducer<byte[]?, byte[]?>? _producer;
+
+    public Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    {
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 2,
+            MessageTimeoutMs = 10_000,
+            ClientId = "knative-eventing-metrics-exporter",
+        }).Build();
+        foreach (var broker in model.Brokers)
+        {
+            _producers[broker] = new KnativeKafkaProducer(_producer, broker, Topic(broker), metrics, instrumentation, new KafkaProducerOptions { RecordIngress = false });
+        }
+
+        var config = new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true };
+        foreach (var trigger in model.Triggers)
+        {
+            var group = $"{prefix}-trigger-{trigger.Ref.Namespace}-{trigger.Ref.Name}";
+            var consumer = KnativeKafkaTriggerConsumer.Start(
+                config,
+                trigger.Ref,
+                Topic(trigger.Ref.Broker),
+                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
+                metrics,
+                instrumentation,
+                new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500) },
+                loggers.CreateLogger<KafkaBackend>());
+            _consumers.Add(consumer);
+            _disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
+    {
+        var producer = _producers[broker];
+        foreach (var cloudEvent in events)
+        {
+            await producer.ProduceAsync(KafkaCloudEventBinding.Encode(cloudEvent, ContentMode.Binary, Formatter), cloudEvent.Type, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        await Task.WhenAll(_consumers.Select(c => c.DisposeAsync().AsTask())).WaitAsync(deadline.Token).ConfigureAwait(false);
+        _consumers.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var consumer in _consumers)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _disposables.ForEach(d => d.Dispose());
+        _producer?.Flush(TimeSpan.FromSeconds(5));
+        _producer?.Dispose();
+    }
+
+    private string Topic(BrokerRef broker) => $"{prefix}-broker-{broker.Namespace}-{broker.Name}";
+}

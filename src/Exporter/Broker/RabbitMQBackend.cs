@@ -1,0 +1,121 @@
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Knative.Eventing.Metrics.CloudEvents;
+using Knative.Eventing.Metrics.RabbitMQ;
+using RabbitMQ.Client;
+
+namespace Knative.Eventing.Metrics.Exporter.Broker;
+
+/// <summary>
+/// Knative's RabbitMQ broker layout through the RabbitMQ adapter: one durable fanout exchange per broker,
+/// one durable queue per trigger, persistent messages in the CloudEvents AMQP binary binding, publisher
+/// confirms (202 only after the confirm), prefetch = parallelism, ack after the final outcome.
+/// </summary>
+public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : IEventBackend
+{
+    private static readonly JsonEventFormatter Formatter = new();
+    private readonly Dictionary<BrokerRef, KnativeRabbitMQPublisher> _publishers = [];
+    private readonly List<KnativeRabbitMQTriggerConsumer> _consumers = [];
+    private readonly List<IDisposable> _disposables = [];
+    private IConnection? _connection;
+
+    public async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = true, TopologyRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromSeconds(1), ClientProvidedName = "knative-eventing-metrics-exporter" };
+        _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+        _disposables.Add(RabbitMQConnectionMonitor.Attach(_connection, instrumentation));
+        await using (var setup = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var broker in model.Brokers)
+            {
+                await setup.ExchangeDeclareAsync(Exchange(broker), ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var trigger in model.TriggersOf(broker))
+                {
+                    await setup.QueueDeclareAsync(Queue(trigger.Ref), durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await setup.QueueBindAsync(Queue(trigger.Ref), Exchange(broker), string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        foreach (var broker in model.Brokers)
+        {
+            _publishers[broker] = await KnativeRabbitMQPublisher.CreateAsync(
+                _connection, broker, Exchange(broker), metrics, instrumentation,
+                new RabbitMQPublisherOptions { RecordIngress = false, Mandatory = model.TriggersOf(broker).Any() },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var trigger in model.Triggers)
+        {
+            var consumer = await KnativeRabbitMQTriggerConsumer.StartAsync(
+                _connection,
+                trigger.Ref,
+                Queue(trigger.Ref),
+                async (delivery, ct) =>
+                {
+                    CloudEvent cloudEvent;
+                    try
+                    {
+                        var message = delivery.Message;
+                        cloudEvent = AmqpCloudEventBinding.Decode(message.BasicProperties.Headers, message.BasicProperties.ContentType, message.Body, Formatter, null);
+                    }
+                    catch (InvalidCloudEventException ex)
+                    {
+                        metrics.RecordInvalidEvent(trigger.Ref.Broker, ex.Reason);
+                        return DeliveryOutcome.Dropped;
+                    }
+
+                    return await dispatch(trigger, cloudEvent, delivery.Scope, ct).ConfigureAwait(false);
+                },
+                metrics,
+                instrumentation,
+                new RabbitMQConsumerOptions { Parallelism = (ushort)trigger.Parallelism },
+                loggers.CreateLogger<RabbitMQBackend>(),
+                cancellationToken).ConfigureAwait(false);
+            _consumers.Add(consumer);
+            _disposables.Add(RabbitMQQueueBacklog.Register(metrics, _connection, consumer, trigger.Ref));
+        }
+    }
+
+    public async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
+    {
+        var publisher = _publishers[broker];
+        foreach (var cloudEvent in events)
+        {
+            var message = AmqpCloudEventBinding.Encode(cloudEvent, ContentMode.Binary, Formatter);
+            var properties = new BasicProperties { Persistent = true, ContentType = message.ContentType, Headers = message.ApplicationProperties };
+            await publisher.PublishAsync(string.Empty, properties, message.Body, cloudEvent.Type, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        await Task.WhenAll(_consumers.Select(c => c.DisposeAsync().AsTask())).WaitAsync(deadline.Token).ConfigureAwait(false);
+        _consumers.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var consumer in _consumers)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _disposables.ForEach(d => d.Dispose());
+        foreach (var publisher in _publishers.Values)
+        {
+            await publisher.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.CloseAsync().ConfigureAwait(false);
+            _connection.Dispose();
+        }
+    }
+
+    private string Exchange(BrokerRef broker) => $"{prefix}.{broker.Namespace}.{broker.Name}";
+
+    private string Queue(TriggerRef trigger) => $"{prefix}.{trigger.Namespace}.{trigger.Broker.Name}.{trigger.Name}";
+}
