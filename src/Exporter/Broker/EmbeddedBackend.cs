@@ -16,6 +16,7 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
     private readonly List<IDisposable> _backlogs = [];
     private readonly Lock _publishLock = new();
     private BrokerModel _model = null!;
+    private bool _closed;
 
     public Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
@@ -39,7 +40,7 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
         var queues = _model.TriggersOf(broker).Select(t => _queues[t.Ref]).ToList();
         lock (_publishLock)
         {
-            if (_stopping.IsCancellationRequested)
+            if (_closed)
             {
                 throw new EventPublishException(ErrorTypes.ConnectionRefused, "The broker is shutting down.", null);
             }
@@ -65,6 +66,8 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
     {
         lock (_publishLock)
         {
+            // From here the ingress answers 503: nothing is accepted that could not be delivered.
+            _closed = true;
             foreach (var queue in _queues.Values)
             {
                 queue.Complete();
