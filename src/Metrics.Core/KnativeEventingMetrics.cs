@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -72,15 +71,12 @@ public sealed class KnativeEventingMetrics : IDisposable
         logger ??= NullLogger.Instance;
         _failures = new RecordingFailureLog(logger);
 
-        var meterOptions = new MeterOptions(KnativeEventingMeterNames.Core)
-        {
-            Version = InformationalVersion,
-            Tags = string.IsNullOrEmpty(options.BrokerClass)
-                ? null
-                : [new KeyValuePair<string, object?>(BrokerClass, options.BrokerClass)],
-        };
         _ownsMeter = meterFactory is null;
-        _meter = meterFactory?.Create(meterOptions) ?? new Meter(meterOptions);
+        _meter = KnativeMeters.Create(
+            meterFactory,
+            KnativeEventingMeterNames.Core,
+            typeof(KnativeEventingMetrics),
+            string.IsNullOrEmpty(options.BrokerClass) ? null : [new KeyValuePair<string, object?>(BrokerClass, options.BrokerClass)]);
 
         EventTypes = options.AllowedEventTypes.Count > 0
             ? new CardinalityGuard(options.AllowedEventTypes, options.MaxAttributeValueLength)
@@ -90,18 +86,16 @@ public sealed class KnativeEventingMetrics : IDisposable
             : null;
         _errorTypes = new CardinalityGuard(MaxErrorTypes, options.MaxAttributeValueLength);
 
-        _ingressDuration = CreateHistogram(KnativeEventingInstruments.IngressDuration);
-        _processDuration = CreateHistogram(KnativeEventingInstruments.ProcessDuration);
-        _queueDuration = CreateHistogram(KnativeEventingInstruments.QueueDuration);
-        _dispatchDuration = CreateHistogram(KnativeEventingInstruments.DispatchDuration);
-        _deliveries = CreateCounter(KnativeEventingInstruments.Deliveries);
-        _eventsInvalid = CreateCounter(KnativeEventingInstruments.EventsInvalid);
-        var active = KnativeEventingInstruments.DispatchActive;
-        _dispatchActive = _meter.CreateUpDownCounter<long>(active.Name, active.Unit, active.Description);
+        _ingressDuration = _meter.CreateHistogram(KnativeEventingInstruments.IngressDuration);
+        _processDuration = _meter.CreateHistogram(KnativeEventingInstruments.ProcessDuration);
+        _queueDuration = _meter.CreateHistogram(KnativeEventingInstruments.QueueDuration);
+        _dispatchDuration = _meter.CreateHistogram(KnativeEventingInstruments.DispatchDuration);
+        _deliveries = _meter.CreateCounter(KnativeEventingInstruments.Deliveries);
+        _eventsInvalid = _meter.CreateCounter(KnativeEventingInstruments.EventsInvalid);
+        _dispatchActive = _meter.CreateUpDownCounter(KnativeEventingInstruments.DispatchActive);
 
         _backlog = new BacklogMonitor(options.BacklogRefreshInterval, options.BacklogProbeTimeout, logger);
-        var backlog = KnativeEventingInstruments.Backlog;
-        _meter.CreateObservableGauge(backlog.Name, _backlog.Observe, backlog.Unit, backlog.Description);
+        _meter.CreateObservableGauge(KnativeEventingInstruments.Backlog, _backlog.Observe);
     }
 
     /// <summary>The options in force.</summary>
@@ -112,9 +106,6 @@ public sealed class KnativeEventingMetrics : IDisposable
 
     /// <summary>How many recordings failed and were dropped since the start (each kind is logged once).</summary>
     public long RecordingFailures => _failures.Failures;
-
-    private static string? InformationalVersion { get; } =
-        typeof(KnativeEventingMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 
     /// <summary>
     /// Records <c>kn.eventing.ingress.duration</c>: one event from request received to the backend's
@@ -384,15 +375,4 @@ public sealed class KnativeEventingMetrics : IDisposable
             tags.Add(ErrorType, ReferenceEquals(bounded, CardinalityGuard.OtherValue) ? ErrorTypes.Other : bounded);
         }
     }
-
-    private Histogram<double> CreateHistogram(InstrumentDescriptor descriptor) =>
-        _meter.CreateHistogram(
-            descriptor.Name,
-            descriptor.Unit,
-            descriptor.Description,
-            tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
-
-    private Counter<long> CreateCounter(InstrumentDescriptor descriptor) =>
-        _meter.CreateCounter<long>(descriptor.Name, descriptor.Unit, descriptor.Description);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using static Knative.Eventing.Metrics.KnativeAttributes;
 
 namespace Knative.Eventing.Metrics.CloudEvents;
@@ -38,18 +37,13 @@ public sealed class CloudEventsInstrumentation : IDisposable
 
     private CloudEventsInstrumentation(IMeterFactory? meterFactory, CardinalityGuard eventTypes, bool ownsMeter)
     {
-        var options = new MeterOptions(KnativeEventingMeterNames.CloudEvents)
-        {
-            Version = typeof(CloudEventsInstrumentation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
-        };
-        _meter = meterFactory?.Create(options) ?? new Meter(options);
+        _meter = KnativeMeters.Create(meterFactory, KnativeEventingMeterNames.CloudEvents, typeof(CloudEventsInstrumentation), null);
         _ownsMeter = ownsMeter;
         _eventTypes = eventTypes;
-        _send = Histogram(CloudEventsInstruments.ClientSendDuration);
-        _receive = Histogram(CloudEventsInstruments.ServerReceiveDuration);
-        _decode = Histogram(CloudEventsInstruments.DecodeDuration);
-        var errors = CloudEventsInstruments.DecodeErrors;
-        _decodeErrors = _meter.CreateCounter<long>(errors.Name, errors.Unit, errors.Description);
+        _send = _meter.CreateHistogram(CloudEventsInstruments.ClientSendDuration);
+        _receive = _meter.CreateHistogram(CloudEventsInstruments.ServerReceiveDuration);
+        _decode = _meter.CreateHistogram(CloudEventsInstruments.DecodeDuration);
+        _decodeErrors = _meter.CreateCounter(CloudEventsInstruments.DecodeErrors);
     }
 
     /// <summary>Disposes the meter when this instance created it.</summary>
@@ -100,12 +94,6 @@ public sealed class CloudEventsInstrumentation : IDisposable
         return tags;
     }
 
-    private Histogram<double> Histogram(InstrumentDescriptor d) => _meter.CreateHistogram(
-        d.Name,
-        d.Unit,
-        d.Description,
-        tags: null,
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
 
     /// <summary>Boxed status codes, once each.</summary>
     private static class StatusCodes

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using static Knative.Eventing.Metrics.KnativeAttributes;
 using static Knative.Eventing.Metrics.MessagingAttributes;
 
@@ -36,22 +35,15 @@ public sealed class KafkaInstrumentation : IDisposable
 
     private KafkaInstrumentation(IMeterFactory? meterFactory, bool ownsMeter)
     {
-        var options = new MeterOptions(KnativeEventingMeterNames.Kafka)
-        {
-            Version = typeof(KafkaInstrumentation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
-        };
-        _meter = meterFactory?.Create(options) ?? new Meter(options);
+        _meter = KnativeMeters.Create(meterFactory, KnativeEventingMeterNames.Kafka, typeof(KafkaInstrumentation), null);
         _ownsMeter = ownsMeter;
-        _sent = Counter(KafkaInstruments.SentMessages);
-        _operationDuration = Histogram(KafkaInstruments.OperationDuration);
-        _consumed = Counter(KafkaInstruments.ConsumedMessages);
-        _processDuration = Histogram(KafkaInstruments.ProcessDuration);
-        var rtt = KafkaInstruments.BrokerRoundTripTime;
-        _meter.CreateObservableGauge(rtt.Name, () => Statistics.RoundTripTimes(), rtt.Unit, rtt.Description);
-        var queue = KafkaInstruments.OutboundQueue;
-        _meter.CreateObservableGauge(queue.Name, () => Statistics.OutboundQueues(), queue.Unit, queue.Description);
-        var lag = KafkaInstruments.ConsumerLag;
-        _meter.CreateObservableGauge(lag.Name, () => Statistics.ConsumerLags(), lag.Unit, lag.Description);
+        _sent = _meter.CreateCounter(KafkaInstruments.SentMessages);
+        _operationDuration = _meter.CreateHistogram(KafkaInstruments.OperationDuration);
+        _consumed = _meter.CreateCounter(KafkaInstruments.ConsumedMessages);
+        _processDuration = _meter.CreateHistogram(KafkaInstruments.ProcessDuration);
+        _meter.CreateObservableGauge(KafkaInstruments.BrokerRoundTripTime, () => Statistics.RoundTripTimes());
+        _meter.CreateObservableGauge(KafkaInstruments.OutboundQueue, () => Statistics.OutboundQueues());
+        _meter.CreateObservableGauge(KafkaInstruments.ConsumerLag, () => Statistics.ConsumerLags());
     }
 
     /// <summary>
@@ -118,12 +110,5 @@ public sealed class KafkaInstrumentation : IDisposable
         _processDuration.Record(duration.TotalSeconds, tags);
     }
 
-    private Counter<long> Counter(InstrumentDescriptor d) => _meter.CreateCounter<long>(d.Name, d.Unit, d.Description);
 
-    private Histogram<double> Histogram(InstrumentDescriptor d) => _meter.CreateHistogram(
-        d.Name,
-        d.Unit,
-        d.Description,
-        tags: null,
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
 }

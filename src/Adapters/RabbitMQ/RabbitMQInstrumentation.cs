@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using RabbitMQ.Client;
 using static Knative.Eventing.Metrics.KnativeAttributes;
 using static Knative.Eventing.Metrics.MessagingAttributes;
@@ -41,22 +40,17 @@ public sealed class RabbitMQInstrumentation : IDisposable
 
     private RabbitMQInstrumentation(IMeterFactory? meterFactory, bool ownsMeter)
     {
-        var options = new MeterOptions(KnativeEventingMeterNames.RabbitMQ)
-        {
-            Version = typeof(RabbitMQInstrumentation).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
-        };
-        _meter = meterFactory?.Create(options) ?? new Meter(options);
+        _meter = KnativeMeters.Create(meterFactory, KnativeEventingMeterNames.RabbitMQ, typeof(RabbitMQInstrumentation), null);
         _ownsMeter = ownsMeter;
-        _sent = Counter(RabbitMQInstruments.SentMessages);
-        _operationDuration = Histogram(RabbitMQInstruments.OperationDuration);
-        _consumed = Counter(RabbitMQInstruments.ConsumedMessages);
-        _processDuration = Histogram(RabbitMQInstruments.ProcessDuration);
-        _redelivered = Counter(RabbitMQInstruments.RedeliveredMessages);
-        _recoveries = Counter(RabbitMQInstruments.ConnectionRecoveries);
-        _connectionShutdowns = Counter(RabbitMQInstruments.ConnectionShutdowns);
-        _channelShutdowns = Counter(RabbitMQInstruments.ChannelShutdowns);
-        var blocked = RabbitMQInstruments.ConnectionsBlocked;
-        _blocked = _meter.CreateUpDownCounter<long>(blocked.Name, blocked.Unit, blocked.Description);
+        _sent = _meter.CreateCounter(RabbitMQInstruments.SentMessages);
+        _operationDuration = _meter.CreateHistogram(RabbitMQInstruments.OperationDuration);
+        _consumed = _meter.CreateCounter(RabbitMQInstruments.ConsumedMessages);
+        _processDuration = _meter.CreateHistogram(RabbitMQInstruments.ProcessDuration);
+        _redelivered = _meter.CreateCounter(RabbitMQInstruments.RedeliveredMessages);
+        _recoveries = _meter.CreateCounter(RabbitMQInstruments.ConnectionRecoveries);
+        _connectionShutdowns = _meter.CreateCounter(RabbitMQInstruments.ConnectionShutdowns);
+        _channelShutdowns = _meter.CreateCounter(RabbitMQInstruments.ChannelShutdowns);
+        _blocked = _meter.CreateUpDownCounter(RabbitMQInstruments.ConnectionsBlocked);
     }
 
     /// <summary>Disposes the meter when this instance created it.</summary>
@@ -173,12 +167,5 @@ public sealed class RabbitMQInstrumentation : IDisposable
         _ => ErrorTypes.Other,
     };
 
-    private Counter<long> Counter(InstrumentDescriptor d) => _meter.CreateCounter<long>(d.Name, d.Unit, d.Description);
 
-    private Histogram<double> Histogram(InstrumentDescriptor d) => _meter.CreateHistogram(
-        d.Name,
-        d.Unit,
-        d.Description,
-        tags: null,
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.Seconds });
 }
