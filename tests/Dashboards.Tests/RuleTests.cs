@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
 
+// The live tests start exporters and a Prometheus; the process-wide meters need them one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Knative.Eventing.Metrics.Dashboards.Tests;
 
 /// <summary>The Prometheus rules are valid, unit-tested with the real promtool, and use only catalogue series.</summary>

@@ -29,13 +29,14 @@ public sealed class KafkaBackend(string bootstrapServers, string prefix, Knative
             LingerMs = 2,
             MessageTimeoutMs = 10_000,
             ClientId = "knative-eventing-metrics-exporter",
-        }).Build();
+            StatisticsIntervalMs = 5000,
+        }).SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json)).Build();
         foreach (var broker in model.Brokers)
         {
             _producers[broker] = new KnativeKafkaProducer(_producer, broker, Topic(broker), metrics, instrumentation, new KafkaProducerOptions { RecordIngress = false });
         }
 
-        var config = new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true };
+        var config = new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 };
         foreach (var trigger in model.Triggers)
         {
             var group = $"{prefix}-trigger-{trigger.Ref.Namespace}-{trigger.Ref.Name}";

@@ -1,9 +1,11 @@
 using Knative.Eventing.Metrics.Exporter.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
+namespace Knative.Eventing.Metrics.TestInfrastructure;
 
 /// <summary>The exporter host started in-process on real loopback ports (port 0: the OS picks free ones).</summary>
-internal sealed class RunningExporter : IAsyncDisposable
+public sealed class RunningExporter : IAsyncDisposable
 {
     private RunningExporter(WebApplication app, HttpClient http)
     {
@@ -38,13 +40,13 @@ internal sealed class RunningExporter : IAsyncDisposable
         where T : notnull => App.Services.GetRequiredService<T>();
 
     /// <summary>Scrapes until <paramref name="condition"/> holds (deliveries are asynchronous) or the deadline passes; returns the last scrape.</summary>
-    public async Task<Knative.Eventing.Metrics.TestInfrastructure.PrometheusText> ScrapeUntilAsync(Func<Knative.Eventing.Metrics.TestInfrastructure.PrometheusText, bool> condition, TimeSpan timeout)
+    public async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             await Metrics.RefreshBacklogAsync();
-            var scrape = Knative.Eventing.Metrics.TestInfrastructure.PrometheusText.Parse(await ScrapeAsync());
+            var scrape = PrometheusText.Parse(await ScrapeAsync());
             if (condition(scrape) || DateTime.UtcNow > deadline)
             {
                 return scrape;
