@@ -1,0 +1,68 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Knative.Eventing.Metrics.Dashboards.Tests;
+
+/// <summary>
+/// deploy/kubernetes holds a valid Deployment, Service and PodMonitor that agree with each other and
+/// with the exporter's ports. No schema validator is available here, so the required fields of each
+/// kind's schema are checked directly.
+/// </summary>
+public sealed class KubernetesManifestTests
+{
+    [Fact]
+    public void The_manifests_have_the_required_fields_and_agree_on_labels_ports_and_paths()
+    {
+        var deployment = Load("deployment.yaml");
+        var service = Load("service.yaml");
+        var podMonitor = Load("podmonitor.yaml");
+
+        AssertResource(deployment, "apps/v1", "Deployment");
+        AssertResource(service, "v1", "Service");
+        AssertResource(podMonitor, "monitoring.coreos.com/v1", "PodMonitor");
+
+        var selector = Map(Map(Map(deployment, "spec"), "selector"), "matchLabels");
+        var podLabels = Map(Map(Map(Map(deployment, "spec"), "template"), "metadata"), "labels");
+        Assert.All(selector.Children, l => Assert.Equal(l.Value.ToString(), podLabels.Children[l.Key].ToString()));
+        Assert.All(Map(Map(service, "spec"), "selector").Children, l => Assert.Equal(l.Value.ToString(), podLabels.Children[l.Key].ToString()));
+        Assert.All(Map(Map(Map(podMonitor, "spec"), "selector"), "matchLabels").Children, l => Assert.Equal(l.Value.ToString(), podLabels.Children[l.Key].ToString()));
+
+        var container = Assert.IsType<YamlMappingNode>(Assert.Single(Seq(Map(Map(Map(deployment, "spec"), "template"), "spec"), "containers").Children));
+        Assert.False(string.IsNullOrEmpty(Scalar(container, "image")));
+        var ports = Seq(container, "ports").Children.Cast<YamlMappingNode>().ToDictionary(p => Scalar(p, "name"), p => Scalar(p, "containerPort"));
+        Assert.Equal("8080", ports["http-ingress"]);
+        Assert.Equal("9464", ports["http-metrics"]);
+        Assert.Equal("/healthz", Scalar(Map(Map(container, "readinessProbe"), "httpGet"), "path"));
+
+        var endpoint = Assert.IsType<YamlMappingNode>(Assert.Single(Seq(Map(podMonitor, "spec"), "podMetricsEndpoints").Children));
+        Assert.Equal("http-metrics", Scalar(endpoint, "port"));
+        Assert.Equal("/metrics", Scalar(endpoint, "path"));
+        Assert.All(Seq(Map(service, "spec"), "ports").Children.Cast<YamlMappingNode>(), p => Assert.Contains(Scalar(p, "targetPort"), ports.Keys));
+    }
+
+    private static YamlMappingNode Load(string file)
+    {
+        var stream = new YamlStream();
+        using var reader = new StringReader(File.ReadAllText(RepositoryPaths.Combine("deploy", "kubernetes", file)));
+        stream.Load(reader);
+        return Assert.IsType<YamlMappingNode>(Assert.Single(stream.Documents).RootNode);
+    }
+
+    private static void AssertResource(YamlMappingNode resource, string apiVersion, string kind)
+    {
+        Assert.Equal(apiVersion, Scalar(resource, "apiVersion"));
+        Assert.Equal(kind, Scalar(resource, "kind"));
+        var metadata = Map(resource, "metadata");
+        Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", Scalar(metadata, "name"));
+        Assert.False(string.IsNullOrEmpty(Scalar(metadata, "namespace")));
+        Map(resource, "spec");
+    }
+
+    private static YamlMappingNode Map(YamlMappingNode node, string key) =>
+        Assert.IsType<YamlMappingNode>(node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : throw new Xunit.Sdk.XunitException($"missing '{key}'"));
+
+    private static YamlSequenceNode Seq(YamlMappingNode node, string key) =>
+        Assert.IsType<YamlSequenceNode>(node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : throw new Xunit.Sdk.XunitException($"missing '{key}'"));
+
+    private static string Scalar(YamlMappingNode node, string key) =>
+        Assert.IsType<YamlScalarNode>(node.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : throw new Xunit.Sdk.XunitException($"missing '{key}'")).Value ?? string.Empty;
+}
