@@ -1,4 +1,9 @@
 using BenchmarkDotNet.Running;
 
-// Run with e.g.: dotnet run -c Release --project tests/Benchmarks -- --filter '*DispatchRecording*'
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+namespace Knative.Eventing.Metrics.Benchmarks;
+
+/// <summary>Runs the suites: dotnet run -c Release --project tests/Benchmarks -- --filter '*DispatchRecording*' (or ./bench.sh).</summary>
+public static class BenchmarkProgram
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+}
