@@ -112,3 +112,18 @@ internal static partial class LiveDashboards
     [GeneratedRegex(@"- record: (\S+)")]
     private static partial Regex RecordLine();
 }
+
+[Collection(KafkaDashboardCollection.Name)]
+public sealed class KafkaLiveDashboardTests(KafkaFixture fixture)
+{
+    [Fact]
+    public Task Every_panel_and_recording_rule_returns_series_on_kafka() =>
+        LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka",
+            "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+}
+
+[CollectionDefinition(Name)]
+public sealed class KafkaDashboardCollection : ICollectionFixture<KafkaFixture>
+{
+    public const string Name = "Kafka dashboards";
+}
