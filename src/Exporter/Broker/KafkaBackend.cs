@@ -11,15 +11,13 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// records in the CloudEvents Kafka binary binding, 202 only after the record was persisted, offsets
 /// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
 /// </summary>
-public sealed class KafkaBackend(string bootstrapServers, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : IEventBackend
+public sealed class KafkaBackend(string bootstrapServers, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeKafkaProducer> _producers = [];
-    private readonly List<KnativeKafkaTriggerConsumer> _consumers = [];
-    private readonly List<IDisposable> _disposables = [];
     private IProducer<byte[]?, byte[]?>? _producer;
 
-    public Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    public override Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         _producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
         {
@@ -49,14 +47,14 @@ public sealed class KafkaBackend(string bootstrapServers, string prefix, Knative
                 instrumentation,
                 new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500) },
                 loggers.CreateLogger<KafkaBackend>());
-            _consumers.Add(consumer);
-            _disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
+            Consumers.Add(consumer);
+            Disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
         }
 
         return Task.CompletedTask;
     }
 
-    public async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
+    public override async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
     {
         var producer = _producers[broker];
         foreach (var cloudEvent in events)
@@ -65,23 +63,11 @@ public sealed class KafkaBackend(string bootstrapServers, string prefix, Knative
         }
     }
 
-    public async Task DrainAsync(TimeSpan timeout)
+    protected override ValueTask DisposeClientsAsync()
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        await Task.WhenAll(_consumers.Select(c => c.DisposeAsync().AsTask())).WaitAsync(deadline.Token).ConfigureAwait(false);
-        _consumers.Clear();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var consumer in _consumers)
-        {
-            await consumer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _disposables.ForEach(d => d.Dispose());
         _producer?.Flush(TimeSpan.FromSeconds(5));
         _producer?.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private string Topic(BrokerRef broker) => $"{prefix}-broker-{broker.Namespace}-{broker.Name}";

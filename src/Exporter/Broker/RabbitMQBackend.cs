@@ -11,19 +11,17 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// one durable queue per trigger, persistent messages in the CloudEvents AMQP binary binding, publisher
 /// confirms (202 only after the confirm), prefetch = parallelism, ack after the final outcome.
 /// </summary>
-public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : IEventBackend
+public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeRabbitMQPublisher> _publishers = [];
-    private readonly List<KnativeRabbitMQTriggerConsumer> _consumers = [];
-    private readonly List<IDisposable> _disposables = [];
     private IConnection? _connection;
 
-    public async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = true, TopologyRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromSeconds(1), ClientProvidedName = "knative-eventing-metrics-exporter" };
         _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-        _disposables.Add(RabbitMQConnectionMonitor.Attach(_connection, instrumentation));
+        Disposables.Add(RabbitMQConnectionMonitor.Attach(_connection, instrumentation));
         await using (var setup = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             foreach (var broker in model.Brokers)
@@ -72,12 +70,12 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
                 new RabbitMQConsumerOptions { Parallelism = (ushort)trigger.Parallelism },
                 loggers.CreateLogger<RabbitMQBackend>(),
                 cancellationToken).ConfigureAwait(false);
-            _consumers.Add(consumer);
-            _disposables.Add(RabbitMQQueueBacklog.Register(metrics, _connection, consumer, trigger.Ref));
+            Consumers.Add(consumer);
+            Disposables.Add(RabbitMQQueueBacklog.Register(metrics, _connection, consumer, trigger.Ref));
         }
     }
 
-    public async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
+    public override async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
     {
         var publisher = _publishers[broker];
         foreach (var cloudEvent in events)
@@ -88,21 +86,8 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
         }
     }
 
-    public async Task DrainAsync(TimeSpan timeout)
+    protected override async ValueTask DisposeClientsAsync()
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        await Task.WhenAll(_consumers.Select(c => c.DisposeAsync().AsTask())).WaitAsync(deadline.Token).ConfigureAwait(false);
-        _consumers.Clear();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var consumer in _consumers)
-        {
-            await consumer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _disposables.ForEach(d => d.Dispose());
         foreach (var publisher in _publishers.Values)
         {
             await publisher.DisposeAsync().ConfigureAwait(false);
