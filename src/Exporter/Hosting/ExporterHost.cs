@@ -18,6 +18,7 @@ public static class ExporterHost
         ["--ingress-url"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.IngressUrl)}",
         ["--metrics-url"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsUrl)}",
         ["--metrics-path"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)}",
+        ["--metrics-bearer-token"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsBearerToken)}",
         ["--broker-class"] = $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}",
         ["--broker"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}",
         ["--rabbitmq"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.RabbitMQ)}",
@@ -89,6 +90,24 @@ public static class ExporterHost
 
         // Resolve the metrics singleton at startup so its instruments exist before the first scrape.
         app.Services.GetRequiredService<KnativeEventingMetrics>();
+
+        if (!string.IsNullOrEmpty(exporterOptions.MetricsBearerToken))
+        {
+            var expected = System.Text.Encoding.UTF8.GetBytes($"Bearer {exporterOptions.MetricsBearerToken}");
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Path == exporterOptions.MetricsPath && Listeners.Serves(context, ListenerRole.Metrics)
+                    && !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                        System.Text.Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString()), expected))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    return;
+                }
+
+                await next(context);
+            });
+        }
 
         app.UseOpenTelemetryPrometheusScrapingEndpoint(
             meterProvider: null,

@@ -14,6 +14,9 @@ public sealed class ExporterOptions
     /// <summary>The scrape path on the metrics listener.</summary>
     public string MetricsPath { get; set; } = "/metrics";
 
+    /// <summary>When set, a scrape must send <c>Authorization: Bearer {token}</c>; others get 401. Unset: open (bind the metrics URL to a private address instead, or use a NetworkPolicy).</summary>
+    public string? MetricsBearerToken { get; set; }
+
     /// <summary>How long a scrape response may be reused; 0 makes every scrape fresh.</summary>
     public int ScrapeCacheMilliseconds { get; set; }
 }

@@ -107,6 +107,24 @@ public sealed class ScrapeEndpointTests
     }
 
     [Fact]
+    public async Task With_a_bearer_token_only_authorised_scrapes_get_metrics()
+    {
+        await using var exporter = await RunningExporter.StartAsync("--no-game", "--metrics-bearer-token", "s3cret");
+
+        using var anonymous = await exporter.Http.GetAsync($"{exporter.MetricsUrl}/metrics");
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, $"{exporter.MetricsUrl}/metrics") { Headers = { { "Authorization", "Bearer nope" } } };
+        using var wrongResponse = await exporter.Http.SendAsync(wrong);
+        using var right = new HttpRequestMessage(HttpMethod.Get, $"{exporter.MetricsUrl}/metrics") { Headers = { { "Authorization", "Bearer s3cret" } } };
+        using var rightResponse = await exporter.Http.SendAsync(right);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, rightResponse.StatusCode);
+        Assert.Contains("target_info", await rightResponse.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_custom_metrics_path_is_honoured()
     {
         await using var exporter = await RunningExporter.StartAsync("--metrics-path", "/custom-metrics");
