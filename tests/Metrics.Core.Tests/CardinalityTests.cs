@@ -1,3 +1,4 @@
+using OpenTelemetry.Metrics;
 using static Knative.Eventing.Metrics.KnativeAttributes;
 
 namespace Knative.Eventing.Metrics.Tests;
@@ -121,5 +122,56 @@ public sealed class CardinalityTests
 
         Assert.Equal(50, guard.Count);
         Assert.Equal(80_000 - 50, guard.Rejected);
+    }
+}
+
+/// <summary>The SDK-side series limit that AddKnativeEventingInstrumentation sets for kn.eventing.* instruments.</summary>
+public sealed class SeriesLimitTests
+{
+    [Fact]
+    public void Five_thousand_triggers_keep_their_own_series_where_the_sdk_default_would_fold_them()
+    {
+        using var harness = new MetricsHarness();
+        for (var i = 0; i < 5_000; i++)
+        {
+            harness.Metrics.RecordDelivery(new TriggerRef(MetricsHarness.Broker, $"t{i}"), "t", DeliveryOutcome.Delivered);
+        }
+
+        var deliveries = harness.Single("kn.eventing.deliveries");
+
+        Assert.Equal(5_000, deliveries.Points.Count);
+        Assert.DoesNotContain(deliveries.Points, p => p.Tags.ContainsKey("otel.metric.overflow"));
+    }
+
+    [Fact]
+    public void A_lower_limit_can_be_chosen()
+    {
+        var exported = new List<OpenTelemetry.Metrics.Metric>();
+        using var provider = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+            .AddKnativeEventingInstrumentation(cardinalityLimit: 100)
+            .AddInMemoryExporter(exported)
+            .Build();
+        using var metrics = new KnativeEventingMetrics();
+        for (var i = 0; i < 500; i++)
+        {
+            metrics.RecordDelivery(new TriggerRef(MetricsHarness.Broker, $"t{i}"), "t", DeliveryOutcome.Delivered);
+        }
+
+        provider.ForceFlush();
+        var points = new List<IReadOnlyList<KeyValuePair<string, object?>>>();
+        foreach (ref readonly var point in exported.Single(m => m.Name == "kn.eventing.deliveries").GetMetricPoints())
+        {
+            var tags = new List<KeyValuePair<string, object?>>();
+            foreach (var tag in point.Tags)
+            {
+                tags.Add(tag);
+            }
+
+            points.Add(tags);
+        }
+
+        Assert.Equal(101, points.Count); // 100 series + the SDK's overflow series
+        Assert.Single(points, p => p.Any(t => t.Key == "otel.metric.overflow"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddKnativeEventingInstrumentation(0));
     }
 }
