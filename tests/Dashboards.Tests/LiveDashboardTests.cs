@@ -78,11 +78,8 @@ internal static partial class LiveDashboards
         var missing = new List<string>();
         foreach (var (source, query) in queries)
         {
-            int count;
-            while ((count = await prometheus.CountSeriesAsync(query)) == 0 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500); // Prometheus scrapes every second: poll with a deadline
-            }
+            // Prometheus scrapes every second; all queries share one deadline.
+            var count = await Poll.UntilAsync(() => prometheus.CountSeriesAsync(query), c => c > 0, deadline - DateTime.UtcNow, TimeSpan.FromMilliseconds(500));
 
             if (count == 0)
             {

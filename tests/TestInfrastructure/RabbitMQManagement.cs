@@ -45,20 +45,8 @@ public sealed class RabbitMQManagement : IDisposable
     /// Reads until <paramref name="condition"/> holds (the management statistics are sampled, every
     /// 500 ms on the local node) or <paramref name="timeout"/> passes; returns the last value read.
     /// </summary>
-    public static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (condition(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(250); // sampled statistics: poll a condition with a deadline
-        }
-    }
+    public static Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> condition, TimeSpan timeout) =>
+        Poll.UntilAsync(read, condition, timeout, TimeSpan.FromMilliseconds(250));
 
     /// <inheritdoc/>
     public void Dispose() => _http.Dispose();

@@ -40,21 +40,16 @@ public sealed class RunningExporter : IAsyncDisposable
         where T : notnull => App.Services.GetRequiredService<T>();
 
     /// <summary>Scrapes until <paramref name="condition"/> holds (deliveries are asynchronous) or the deadline passes; returns the last scrape.</summary>
-    public async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            await Metrics.RefreshBacklogAsync();
-            var scrape = PrometheusText.Parse(await ScrapeAsync());
-            if (condition(scrape) || DateTime.UtcNow > deadline)
+    public Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan timeout) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                return scrape;
-            }
-
-            await Task.Delay(100); // polling a scrape for a condition, with a deadline
-        }
-    }
+                await Metrics.RefreshBacklogAsync();
+                return PrometheusText.Parse(await ScrapeAsync());
+            },
+            condition,
+            timeout,
+            TimeSpan.FromMilliseconds(100));
 
     public async ValueTask DisposeAsync()
     {

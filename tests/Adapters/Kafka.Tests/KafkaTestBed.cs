@@ -97,20 +97,8 @@ internal sealed class KafkaTestBed : IAsyncDisposable
     }
 
     /// <summary>Polls Kafka's own view until <paramref name="condition"/> holds (commits are asynchronous) or the deadline passes.</summary>
-    public async Task<(long HighWatermarks, long Committed)> WaitForOffsetsAsync(string? group, Func<(long HighWatermarks, long Committed), bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var offsets = Fixture.Offsets(Topic, group);
-            if (condition(offsets) || DateTime.UtcNow > deadline)
-            {
-                return offsets;
-            }
-
-            await Task.Delay(200); // commits are asynchronous: poll with a deadline
-        }
-    }
+    public Task<(long HighWatermarks, long Committed)> WaitForOffsetsAsync(string? group, Func<(long HighWatermarks, long Committed), bool> condition) =>
+        Poll.UntilAsync(() => Task.FromResult(Fixture.Offsets(Topic, group)), condition, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
 
     public async ValueTask DisposeAsync()
     {

@@ -63,16 +63,11 @@ public sealed partial class StartupTests
         Assert.True(startup < TimeSpan.FromSeconds(5), $"startup took {startup.TotalSeconds:F2} s (limit 5 s). Output:\n{process.Output}");
 
         // The game runs by default: within 10 s of starting, the scrape shows its deliveries.
-        var deadline = started.Elapsed + TimeSpan.FromSeconds(10);
-        var deliveries = 0d;
-        while (deliveries == 0 && started.Elapsed < deadline)
-        {
-            deliveries = PrometheusText.Parse(await http.GetStringAsync(banner.Groups["url"].Value)).Sum("kn_eventing_deliveries_total");
-            if (deliveries == 0)
-            {
-                await Task.Delay(200); // polling the running process's scrape, with a deadline
-            }
-        }
+        var deliveries = await Poll.UntilAsync(
+            async () => PrometheusText.Parse(await http.GetStringAsync(banner.Groups["url"].Value)).Sum("kn_eventing_deliveries_total"),
+            d => d > 0,
+            TimeSpan.FromSeconds(10) - started.Elapsed,
+            TimeSpan.FromMilliseconds(200));
 
         Assert.True(deliveries > 0, $"no kn_eventing_deliveries_total within 10 s of starting. Output:\n{process.Output}");
         Assert.Equal(0, await process.StopAsync(TimeSpan.FromSeconds(15)));
