@@ -83,7 +83,7 @@ public sealed class CloudEventsInstrumentation : IDisposable
 
         if (statusCode is { } code)
         {
-            tags.Add(HttpResponseStatusCode, StatusCodes.Box(code));
+            tags.Add(HttpResponseStatusCode, AttributeValues.StatusCode(code));
         }
 
         if (errorType is not null)
@@ -92,14 +92,5 @@ public sealed class CloudEventsInstrumentation : IDisposable
         }
 
         return tags;
-    }
-
-
-    /// <summary>Boxed status codes, once each.</summary>
-    private static class StatusCodes
-    {
-        private static readonly object[] Boxes = Enumerable.Range(100, 500).Select(c => (object)c).ToArray();
-
-        public static object Box(int code) => code is >= 100 and < 600 ? Boxes[code - 100] : code;
     }
 }

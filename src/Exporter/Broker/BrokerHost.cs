@@ -72,7 +72,7 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
         var arrival = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture);
         foreach (var cloudEvent in events)
         {
-            cloudEvent["knativearrivaltime"] = arrival;
+            cloudEvent[KnativeArrivalTime.AttributeName] = arrival;
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -95,7 +95,7 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
         {
             try
             {
-                var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent.Type, ArrivalTime(cloudEvent), cloudEvent.Source?.ToString());
+                var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
                 var outcome = await dispatch(trigger, cloudEvent, scope, _stopping.Token).ConfigureAwait(false);
                 scope.Complete(outcome);
             }
@@ -109,13 +109,6 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
             }
         }
     }
-
-    internal static DateTimeOffset? ArrivalTime(CloudEvent cloudEvent) => cloudEvent["knativearrivaltime"] switch
-    {
-        DateTimeOffset time => time,
-        string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) => parsed,
-        _ => null,
-    };
 
     /// <summary>A trigger's queue; <see cref="Pending"/> counts queued and in-flight events (the backlog).</summary>
     private sealed class TriggerQueue

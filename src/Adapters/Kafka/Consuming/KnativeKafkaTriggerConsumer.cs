@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Confluent.Kafka;
 using Knative.Eventing.Metrics.CloudEvents;
 using Microsoft.Extensions.Logging;
@@ -251,7 +250,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
                 return;
             }
 
-            var scope = _metrics.BeginDelivery(_trigger, cloudEvent.Type, ArrivalTime(cloudEvent), cloudEvent.Source?.ToString());
+            var scope = _metrics.BeginDelivery(_trigger, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
             var outcome = _handler(new KafkaDelivery(record, cloudEvent, scope), token).GetAwaiter().GetResult();
             scope.Complete(outcome);
             _consumer.StoreOffset(record);
@@ -269,14 +268,6 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             _instrumentation.RecordProcess(_topic, _group, Stopwatch.GetElapsedTime(start), errorType);
         }
     }
-
-    private static DateTimeOffset? ArrivalTime(CloudNative.CloudEvents.CloudEvent cloudEvent) =>
-        cloudEvent["knativearrivaltime"] switch
-        {
-            DateTimeOffset time => time,
-            string text when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) => parsed,
-            _ => null,
-        };
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions assigned")]
     private static partial void LogAssigned(ILogger logger, string group, int count);

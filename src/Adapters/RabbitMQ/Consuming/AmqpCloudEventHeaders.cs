@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using RabbitMQ.Client.Events;
 
@@ -23,11 +22,7 @@ public static class AmqpCloudEventHeaders
             return default;
         }
 
-        var arrival = Get(headers, "knativearrivaltime");
-        return new EventMetadata(
-            Get(headers, "type"),
-            Get(headers, "source"),
-            arrival is not null && DateTimeOffset.TryParse(arrival, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null);
+        return new EventMetadata(Get(headers, "type"), Get(headers, "source"), KnativeArrivalTime.Parse(Get(headers, KnativeArrivalTime.AttributeName)));
     }
 
     private static string? Get(IDictionary<string, object?> headers, string attribute)
