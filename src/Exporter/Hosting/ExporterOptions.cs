@@ -19,4 +19,16 @@ public sealed class ExporterOptions
 
     /// <summary>How long a scrape response may be reused; 0 makes every scrape fresh.</summary>
     public int ScrapeCacheMilliseconds { get; set; }
+
+    /// <summary>Open connections the exporter keeps at most (both listeners); further connections are closed at once. Bounds what slow or idle clients can hold.</summary>
+    public long MaxConnections { get; set; } = 10_000;
+
+    /// <summary>How long a client may take to send a request's headers (ISO-8601) before the connection is closed: slow clients (slowloris) cannot hold connections open.</summary>
+    public string RequestHeadersTimeout { get; set; } = "PT10S";
+
+    /// <summary>How long an idle keep-alive connection stays open (ISO-8601).</summary>
+    public string KeepAliveTimeout { get; set; } = "PT2M";
+
+    /// <summary>The slowest request body a client may send (bytes per second, after a 5 s grace); slower uploads are aborted.</summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
 }

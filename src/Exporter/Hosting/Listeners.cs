@@ -17,6 +17,7 @@ public sealed class Listeners
     /// <exception cref="InvalidOperationException">A URL is not an absolute http URL with an IP address, localhost or a wildcard host.</exception>
     public void Configure(KestrelServerOptions kestrel, ExporterOptions options)
     {
+        ApplyLimits(kestrel.Limits, options);
         var ingress = Parse(options.IngressUrl, nameof(ExporterOptions.IngressUrl));
         var metrics = Parse(options.MetricsUrl, nameof(ExporterOptions.MetricsUrl));
         if (ingress.Equals(metrics) && metrics.Port != 0)
@@ -63,6 +64,42 @@ public sealed class Listeners
             });
             _listeners.Add((role, "http", listen));
         });
+    }
+
+    private static void ApplyLimits(KestrelServerLimits limits, ExporterOptions options)
+    {
+        if (options.MaxConnections < 1)
+        {
+            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MaxConnections)} must be at least 1 (was {options.MaxConnections}).");
+        }
+
+        if (!(options.MinRequestBodyBytesPerSecond > 0))
+        {
+            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MinRequestBodyBytesPerSecond)} must be positive (was {options.MinRequestBodyBytesPerSecond}).");
+        }
+
+        limits.MaxConcurrentConnections = options.MaxConnections;
+        limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
+        limits.RequestHeadersTimeout = Duration(options.RequestHeadersTimeout, nameof(ExporterOptions.RequestHeadersTimeout));
+        limits.KeepAliveTimeout = Duration(options.KeepAliveTimeout, nameof(ExporterOptions.KeepAliveTimeout));
+        limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+    }
+
+    private static TimeSpan Duration(string value, string field)
+    {
+        try
+        {
+            var duration = System.Xml.XmlConvert.ToTimeSpan(value);
+            if (duration > TimeSpan.Zero)
+            {
+                return duration;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new InvalidOperationException($"{ExporterOptions.SectionName}:{field} must be a positive ISO-8601 duration such as PT10S (was '{value}').");
     }
 
     private static IPEndPoint Parse(string url, string field)

@@ -13,6 +13,10 @@ public sealed partial class StartupTests
     [InlineData("--metrics-url", "not a url", "Exporter:MetricsUrl")]
     [InlineData("--ingress-url", "https://127.0.0.1:0", "Exporter:IngressUrl")]
     [InlineData("--metrics-url", "http://example.invalid:9464", "Exporter:MetricsUrl")]
+    [InlineData("--Exporter:RequestHeadersTimeout", "10s", "Exporter:RequestHeadersTimeout")]
+    [InlineData("--Exporter:KeepAliveTimeout", "PT0S", "Exporter:KeepAliveTimeout")]
+    [InlineData("--Exporter:MaxConnections", "0", "Exporter:MaxConnections")]
+    [InlineData("--Exporter:MinRequestBodyBytesPerSecond", "-1", "Exporter:MinRequestBodyBytesPerSecond")]
     public async Task A_bad_listener_url_fails_at_startup_naming_the_setting(string option, string value, string setting)
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.Tests.Load;
+
+/// <summary>
+/// The exporter with one extra trigger (<c>load</c>: events of type <c>dev.knative.load.ping</c> to a real
+/// HTTP subscriber) next to the game's five, which all filter the load events out. Load tests carry the
+/// <c>Load</c> trait: <c>./test.sh</c> runs them after the rest of the suite, on an otherwise idle machine.
+/// </summary>
+internal sealed class LoadScenario : IAsyncDisposable
+{
+    public const string Trait = "Category";
+    public const string Load = "Load";
+    public const string LoadTrigger = "load";
+    public const string EventType = "dev.knative.load.ping";
+    public static readonly string[] Triggers = [LoadTrigger, "leaderboard", "score-audit", "level-stats", "completions", "sessions"];
+    private static readonly byte[] Payload = """{"player":"load","level":1,"levelScore":1}"""u8.ToArray();
+
+    private LoadScenario(CountingSubscriber subscriber, RunningExporter exporter, HttpClient client)
+    {
+        Subscriber = subscriber;
+        Exporter = exporter;
+        Client = client;
+    }
+
+    /// <summary>
+    /// How long a load run lasts: 60 s (the issue's figure) unless <c>KEM_LOAD_SECONDS</c> says otherwise
+    /// (longer soak runs, or a quick local check).
+    /// </summary>
+    public static TimeSpan Duration { get; } = TimeSpan.FromSeconds(
+        int.TryParse(Environment.GetEnvironmentVariable("KEM_LOAD_SECONDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 60);
+
+    public CountingSubscriber Subscriber { get; }
+
+    public RunningExporter Exporter { get; }
+
+    /// <summary>The producer's client: pooled connections, no per-host limit (the load generator bounds what is in flight).</summary>
+    public HttpClient Client { get; }
+
+    public string IngressUrl => $"{Exporter.IngressUrl}/demo/default";
+
+    public static async Task<LoadScenario> StartAsync(params string[] extraArgs)
+    {
+        var subscriber = await CountingSubscriber.StartAsync();
+        const string Key = "--Broker:Triggers:5:";
+        var exporter = await RunningExporter.StartAsync([
+            "--no-game",
+            Key + "Name", LoadTrigger, Key + "Namespace", "demo", Key + "Broker", "default",
+            Key + "Filter:Attributes:type", EventType, Key + "Subscriber", subscriber.Url,
+            Key + "Delivery:Retry", "3", Key + "Delivery:BackoffDelay", "PT0.05S", Key + "Delivery:Timeout", "PT5S",
+            .. extraArgs,
+        ]);
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromSeconds(30) };
+        return new LoadScenario(subscriber, exporter, client);
+    }
+
+    /// <summary>Load event number <paramref name="n"/> of run <paramref name="run"/>, in binary mode.</summary>
+    public HttpRequestMessage Event(string run, long n)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, IngressUrl) { Content = new ByteArrayContent(Payload) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        message.Headers.Add("ce-specversion", "1.0");
+        message.Headers.Add("ce-id", $"{run}-{n}");
+        message.Headers.Add("ce-source", "/load");
+        message.Headers.Add("ce-type", EventType);
+        return message;
+    }
+
+    /// <summary>Scrapes until every trigger accounted for <paramref name="accepted"/> events and no backlog is left.</summary>
+    public Task<PrometheusText> SettleAsync(long accepted) =>
+        Exporter.ScrapeUntilAsync(
+            s => Triggers.All(t => s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", t)) >= accepted
+                && s.Find("kn_eventing_backlog", ("kn_trigger_name", t)).Any()
+                && s.Sum("kn_eventing_backlog", ("kn_trigger_name", t)) == 0),
+            TimeSpan.FromSeconds(120));
+
+    /// <summary>
+    /// Nothing accepted is lost: ingress 202s = accepted; per trigger, delivered + filtered + dead-lettered =
+    /// accepted; the subscriber got every accepted id and exactly as many requests as <c>delivered</c> says.
+    /// </summary>
+    public void AssertNothingLost(PrometheusText scrape, long accepted, IEnumerable<string> acceptedIds)
+    {
+        Assert.Equal(accepted, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "202")));
+        foreach (var trigger in Triggers)
+        {
+            var outcomes = scrape.Find("kn_eventing_deliveries_total", ("kn_trigger_name", trigger)).GroupBy(s => s.Labels["kn_delivery_outcome"]).ToDictionary(g => g.Key, g => g.Sum(s => s.Value));
+            Assert.True(
+                accepted == outcomes.GetValueOrDefault("delivered") + outcomes.GetValueOrDefault("filtered") + outcomes.GetValueOrDefault("dead_lettered"),
+                $"{trigger}: {accepted} accepted, outcomes {string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}"))}");
+        }
+
+        Assert.Equal(accepted, scrape.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", LoadTrigger), ("kn_delivery_outcome", "delivered")));
+        Assert.Equal(accepted, Subscriber.Received);
+        var missing = acceptedIds.Where(id => !Subscriber.Got(id)).Take(5).ToList();
+        Assert.True(missing.Count == 0, $"accepted but never delivered: {string.Join(", ", missing)}");
+    }
+
+    /// <summary>The managed heap after a full collection (the exporter runs in this process), in MiB.</summary>
+    public static double HeapMiB()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true) / 1024.0 / 1024.0;
+    }
+
+    public static double WorkingSetMiB()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64 / 1024.0 / 1024.0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Exporter.DisposeAsync();
+        await Subscriber.DisposeAsync();
+    }
+}

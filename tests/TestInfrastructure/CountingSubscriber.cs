@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Knative.Eventing.Metrics.TestInfrastructure;
+
+/// <summary>
+/// A real HTTP subscriber on 127.0.0.1 (free port) that answers 200 and remembers every event id it
+/// received (binary mode: the <c>ce-id</c> header), so a test can compare deliveries with what was accepted.
+/// </summary>
+public sealed class CountingSubscriber : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, int> _ids = new();
+    private long _received;
+
+    private CountingSubscriber(WebApplication app) => _app = app;
+
+    /// <summary>The subscriber's URL.</summary>
+    public string Url => _app.Urls.Single();
+
+    /// <summary>Requests received (redeliveries included).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Distinct event ids received.</summary>
+    public int Distinct => _ids.Count;
+
+    /// <summary>Whether the event with <paramref name="id"/> arrived at least once.</summary>
+    public bool Got(string id) => _ids.ContainsKey(id);
+
+    /// <summary>Starts the subscriber.</summary>
+    public static async Task<CountingSubscriber> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var subscriber = new CountingSubscriber(app);
+        app.MapPost("/", (HttpContext context) =>
+        {
+            subscriber._ids.AddOrUpdate(context.Request.Headers["ce-id"].ToString(), 1, (_, c) => c + 1);
+            Interlocked.Increment(ref subscriber._received);
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return subscriber;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
