@@ -25,7 +25,17 @@ public sealed class IngressLoad
     /// Sends <paramref name="rate"/> requests per second for <paramref name="duration"/> (request number n is
     /// built by <paramref name="request"/>, once per attempt), then waits for the last answers.
     /// </summary>
-    public async Task<LoadReport> RunAsync(HttpClient http, int rate, TimeSpan duration, Func<long, HttpRequestMessage> request, CancellationToken cancellationToken = default)
+    public Task<LoadReport> RunAsync(HttpClient http, int rate, TimeSpan duration, Func<long, HttpRequestMessage> request, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(http, (long)(rate * duration.TotalSeconds), rate, request, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="count"/> requests as fast as <see cref="MaxInFlight"/> allows (closed loop: latency
+    /// is measured from each request's own start), then waits for the last answers.
+    /// </summary>
+    public Task<LoadReport> RunAsync(HttpClient http, long count, Func<long, HttpRequestMessage> request, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(http, count, 0, request, cancellationToken);
+
+    private async Task<LoadReport> RunCoreAsync(HttpClient http, long total, int rate, Func<long, HttpRequestMessage> request, CancellationToken cancellationToken)
     {
         var retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -45,7 +55,6 @@ public sealed class IngressLoad
             .AddTimeout(RetryBudget)
             .Build();
 
-        var total = (long)(rate * duration.TotalSeconds);
         var latencies = new double[total];
         var statuses = new ConcurrentDictionary<int, long>();
         long retries = 0, failures = 0;
@@ -54,15 +63,23 @@ public sealed class IngressLoad
         var start = Stopwatch.GetTimestamp();
         for (long n = 0; n < total; n++)
         {
-            var due = start + (long)(n * (double)Stopwatch.Frequency / rate);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(1))
+            if (rate > 0)
             {
-                await Task.Delay(wait, cancellationToken); // pacing the open-loop schedule, not synchronisation
-            }
+                var due = start + (long)(n * (double)Stopwatch.Frequency / rate);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait, cancellationToken); // pacing the open-loop schedule, not synchronisation
+                }
 
-            await slots.WaitAsync(cancellationToken);
-            inFlight.Add(SendAsync(n, due));
+                await slots.WaitAsync(cancellationToken);
+                inFlight.Add(SendAsync(n, due));
+            }
+            else
+            {
+                await slots.WaitAsync(cancellationToken);
+                inFlight.Add(SendAsync(n, Stopwatch.GetTimestamp()));
+            }
         }
 
         await Task.WhenAll(inFlight);

@@ -44,8 +44,7 @@ internal static class IngressLoadRun
     public static async Task<long> RunAsync(LoadScenario scenario, int rate, double p99LimitMs, ITestOutputHelper output)
     {
         var load = new IngressLoad();
-        var warmup = await load.RunAsync(scenario.Client, rate, TimeSpan.FromSeconds(3), n => scenario.Event("warmup", n));
-        await scenario.SettleAsync(warmup.Answered(202));
+        await scenario.WarmUpAsync();
         var heapBefore = LoadScenario.HeapMiB();
 
         LoadReport report;
@@ -61,7 +60,7 @@ internal static class IngressLoadRun
             Assert.True(scrapes.SeriesCounts.Max() - scrapes.SeriesCounts.Min() <= 10, $"series grew under steady load: {scrapes}");
         }
 
-        var accepted = warmup.Answered(202) + report.Answered(202);
+        var accepted = report.Answered(202);
         var scrape = await scenario.SettleAsync(accepted);
         var heapAfter = LoadScenario.HeapMiB();
         output.WriteLine($"heap {heapBefore:F1} MiB -> {heapAfter:F1} MiB after {accepted} events; working set {LoadScenario.WorkingSetMiB():F0} MiB");
@@ -71,8 +70,7 @@ internal static class IngressLoadRun
         Assert.True(report.AcceptedPerSecond >= 0.95 * rate, $"sustained {report.AcceptedPerSecond:F0}/s of {rate}/s");
         Assert.True(report.Percentile(99) < p99LimitMs, $"p99 {report.Percentile(99):F1} ms over {p99LimitMs} ms");
         Assert.True(heapAfter - heapBefore < 32, $"heap grew {heapAfter - heapBefore:F1} MiB");
-        var ids = Enumerable.Range(0, (int)warmup.Requests).Select(n => $"warmup-{n}").Concat(Enumerable.Range(0, (int)report.Requests).Select(n => $"load-{n}"));
-        scenario.AssertNothingLost(scrape, accepted, ids);
-        return accepted;
+        scenario.AssertNothingLost(scrape, accepted, Enumerable.Range(0, (int)report.Requests).Select(n => $"load-{n}"));
+        return accepted + scenario.WarmedUp;
     }
 }
