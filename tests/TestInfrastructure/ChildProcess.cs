@@ -121,6 +121,17 @@ public sealed partial class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the process without warning (SIGKILL: no shutdown hooks, no draining) and waits for it to exit.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {

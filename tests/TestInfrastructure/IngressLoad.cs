@@ -57,6 +57,7 @@ public sealed class IngressLoad
 
         var latencies = new double[total];
         var statuses = new ConcurrentDictionary<int, long>();
+        var attempts = new ConcurrentDictionary<int, long>();
         long retries = 0, failures = 0;
         using var slots = new SemaphoreSlim(MaxInFlight);
         var inFlight = new List<Task>();
@@ -84,23 +85,33 @@ public sealed class IngressLoad
 
         await Task.WhenAll(inFlight);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        return new LoadReport(total, elapsed, latencies, statuses.ToDictionary(), retries, failures);
+        return new LoadReport(total, elapsed, latencies, statuses.ToDictionary(), attempts.ToDictionary(), retries, failures);
 
         async Task SendAsync(long n, long due)
         {
             try
             {
-                var attempts = 0;
+                var tries = 0;
                 using var response = await retry.ExecuteAsync(
                     async token =>
                     {
-                        if (attempts++ > 0)
+                        if (tries++ > 0)
                         {
                             Interlocked.Increment(ref retries);
                         }
 
                         using var message = request(n);
-                        return await http.SendAsync(message, token);
+                        try
+                        {
+                            var answer = await http.SendAsync(message, token);
+                            attempts.AddOrUpdate((int)answer.StatusCode, 1, (_, c) => c + 1);
+                            return answer;
+                        }
+                        catch (HttpRequestException)
+                        {
+                            attempts.AddOrUpdate(0, 1, (_, c) => c + 1);
+                            throw;
+                        }
                     },
                     cancellationToken);
                 statuses.AddOrUpdate((int)response.StatusCode, 1, (_, c) => c + 1);
@@ -119,11 +130,17 @@ public sealed class IngressLoad
     }
 }
 
-/// <summary>What a load run did: answers by status, latency percentiles (ms, from when each request was due), retries.</summary>
-public sealed record LoadReport(long Requests, TimeSpan Elapsed, double[] LatenciesMs, IReadOnlyDictionary<int, long> Statuses, long Retries, long Failures)
+/// <summary>
+/// What a load run did: final answers by status, every attempt's answer by status (0: no answer, the
+/// connection failed), latency percentiles (ms, from when each request was due), retries.
+/// </summary>
+public sealed record LoadReport(long Requests, TimeSpan Elapsed, double[] LatenciesMs, IReadOnlyDictionary<int, long> Statuses, IReadOnlyDictionary<int, long> Attempts, long Retries, long Failures)
 {
     /// <summary>Requests answered with <paramref name="status"/> (after retries).</summary>
     public long Answered(int status) => Statuses.GetValueOrDefault(status);
+
+    /// <summary>Attempts answered with <paramref name="status"/>, retried ones included (0: no answer).</summary>
+    public long Attempted(int status) => Attempts.GetValueOrDefault(status);
 
     /// <summary>Accepted requests per second over the whole run.</summary>
     public double AcceptedPerSecond => Answered(202) / Elapsed.TotalSeconds;
