@@ -60,22 +60,33 @@ internal sealed class LoadScenario : IAsyncDisposable
     public static async Task<LoadScenario> StartAsync(params string[] extraArgs)
     {
         var subscriber = await CountingSubscriber.StartAsync();
-        const string Key = "--Broker:Triggers:5:";
-        var exporter = await RunningExporter.StartAsync([
-            "--no-game",
-            Key + "Name", LoadTrigger, Key + "Namespace", "demo", Key + "Broker", "default",
-            Key + "Filter:Attributes:type", EventType, Key + "Subscriber", subscriber.Url,
-            Key + "Delivery:Retry", "3", Key + "Delivery:BackoffDelay", "PT0.05S", Key + "Delivery:Timeout", "PT5S",
-            .. extraArgs,
-        ]);
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromSeconds(30) };
-        return new LoadScenario(subscriber, exporter, client);
+        var exporter = await RunningExporter.StartAsync([.. ExporterArgs(subscriber.Url), .. extraArgs]);
+        return new LoadScenario(subscriber, exporter, NewClient());
     }
 
-    /// <summary>Load event number <paramref name="n"/> of run <paramref name="run"/>, in binary mode.</summary>
-    public HttpRequestMessage Event(string run, long n)
+    /// <summary>The exporter's arguments: no game, and the <c>load</c> trigger to <paramref name="subscriberUrl"/>.</summary>
+    public static string[] ExporterArgs(string subscriberUrl)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, IngressUrl) { Content = new ByteArrayContent(Payload) };
+        const string Key = "--Broker:Triggers:5:";
+        return [
+            "--no-game",
+            Key + "Name", LoadTrigger, Key + "Namespace", "demo", Key + "Broker", "default",
+            Key + "Filter:Attributes:type", EventType, Key + "Subscriber", subscriberUrl,
+            Key + "Delivery:Retry", "3", Key + "Delivery:BackoffDelay", "PT0.05S", Key + "Delivery:Timeout", "PT5S",
+        ];
+    }
+
+    /// <summary>A producer's client: pooled connections, no per-host limit (the load generator bounds what is in flight).</summary>
+    public static HttpClient NewClient() =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Load event number <paramref name="n"/> of run <paramref name="run"/>, in binary mode.</summary>
+    public HttpRequestMessage Event(string run, long n) => Event(IngressUrl, run, n);
+
+    /// <summary>Load event number <paramref name="n"/> of run <paramref name="run"/> for the broker ingress at <paramref name="brokerUrl"/>.</summary>
+    public static HttpRequestMessage Event(string brokerUrl, string run, long n)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, brokerUrl) { Content = new ByteArrayContent(Payload) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         message.Headers.Add("ce-specversion", "1.0");
         message.Headers.Add("ce-id", $"{run}-{n}");
