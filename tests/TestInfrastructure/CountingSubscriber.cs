@@ -14,6 +14,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _ids = new();
+    private readonly SemaphoreSlim _arrivals = new(0);
     private long _received;
 
     private CountingSubscriber(WebApplication app) => _app = app;
@@ -30,6 +31,9 @@ public sealed class CountingSubscriber : IAsyncDisposable
     /// <summary>Whether the event with <paramref name="id"/> arrived at least once.</summary>
     public bool Got(string id) => _ids.ContainsKey(id);
 
+    /// <summary>Completes when one more request has arrived than earlier calls consumed (one call per expected delivery).</summary>
+    public Task NextArrivalAsync(CancellationToken cancellationToken = default) => _arrivals.WaitAsync(cancellationToken);
+
     /// <summary>Starts the subscriber.</summary>
     public static async Task<CountingSubscriber> StartAsync()
     {
@@ -42,6 +46,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
         {
             subscriber._ids.AddOrUpdate(context.Request.Headers["ce-id"].ToString(), 1, (_, c) => c + 1);
             Interlocked.Increment(ref subscriber._received);
+            subscriber._arrivals.Release();
             return Results.Ok();
         });
         await app.StartAsync();
@@ -53,5 +58,6 @@ public sealed class CountingSubscriber : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _arrivals.Dispose();
     }
 }
