@@ -1,4 +1,3 @@
-using System.Xml;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 
 namespace Knative.Eventing.Metrics.Exporter.Broker;
@@ -130,18 +129,7 @@ public sealed class BrokerModel
         }
     }
 
-    private static TimeSpan Duration(string value, string path)
-    {
-        try
-        {
-            var duration = XmlConvert.ToTimeSpan(value);
-            return duration > TimeSpan.Zero ? duration : throw Invalid(path, "must be positive");
-        }
-        catch (FormatException)
-        {
-            throw Invalid(path, $"'{value}' is not an ISO-8601 duration such as PT0.5S");
-        }
-    }
+    private static TimeSpan Duration(string value, string path) => IsoDuration.ParsePositive(value, problem => Invalid(path, problem));
 
     private static Uri? SubscriberUri(string? value, string path)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Knative.Eventing.Metrics.Exporter.Configuration;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -85,22 +86,8 @@ public sealed class Listeners
         limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
     }
 
-    private static TimeSpan Duration(string value, string field)
-    {
-        try
-        {
-            var duration = System.Xml.XmlConvert.ToTimeSpan(value);
-            if (duration > TimeSpan.Zero)
-            {
-                return duration;
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        throw new InvalidOperationException($"{ExporterOptions.SectionName}:{field} must be a positive ISO-8601 duration such as PT10S (was '{value}').");
-    }
+    private static TimeSpan Duration(string value, string field) =>
+        IsoDuration.ParsePositive(value, problem => new InvalidOperationException($"{ExporterOptions.SectionName}:{field}: {problem}."));
 
     private static IPEndPoint Parse(string url, string field)
     {
