@@ -38,8 +38,8 @@ public sealed class BadInputFloodTests(ITestOutputHelper output)
 
         var report = await new IngressLoad().RunAsync(scenario.Client, Rate, Duration, n => Request(scenario, n));
         var perKind = report.Requests / Kinds.Length;
-        var scrape = await scenario.SettleAsync(perKind);
-        var heapAfter = LoadScenario.HeapMiB();
+        var heapAfter = await scenario.SettledHeapMiBAsync(perKind);
+        var scrape = await scenario.ScrapeAsync();
         output.WriteLine($"{Rate}/s for {Duration.TotalSeconds} s, {Kinds.Length - 1} of {Kinds.Length} requests bad: {report}");
         output.WriteLine($"heap {heapBefore:F1} -> {heapAfter:F1} MiB; working set {LoadScenario.WorkingSetMiB():F0} MiB");
 

@@ -61,8 +61,8 @@ internal static class IngressLoadRun
         }
 
         var accepted = report.Answered(202);
-        var scrape = await scenario.SettleAsync(accepted);
-        var heapAfter = LoadScenario.HeapMiB();
+        var heapAfter = await scenario.SettledHeapMiBAsync(accepted);
+        var scrape = await scenario.ScrapeAsync();
         output.WriteLine($"heap {heapBefore:F1} MiB -> {heapAfter:F1} MiB after {accepted} events; working set {LoadScenario.WorkingSetMiB():F0} MiB");
 
         Assert.Equal(0, report.Failures);

@@ -112,6 +112,23 @@ internal sealed class LoadScenario : IAsyncDisposable
             TimeSpan.FromSeconds(120));
 
     /// <summary>
+    /// Settles (<see cref="SettleAsync"/>), then reads the heap while the test holds no parsed scrape: a parse
+    /// of thousands of series is megabytes of the test's own labels, not the exporter's memory.
+    /// </summary>
+    public async Task<double> SettledHeapMiBAsync(long accepted)
+    {
+        _ = (await SettleAsync(accepted)).Samples.Count;
+        return HeapMiB();
+    }
+
+    /// <summary>One scrape, parsed (after <see cref="SettledHeapMiBAsync"/>: the settled state the checks read).</summary>
+    public async Task<PrometheusText> ScrapeAsync()
+    {
+        await Exporter.Metrics.RefreshBacklogAsync();
+        return PrometheusText.Parse(await Exporter.ScrapeAsync());
+    }
+
+    /// <summary>
     /// Nothing accepted (<paramref name="accepted"/> events with <paramref name="acceptedIds"/>, plus the
     /// warm-up's) is lost: ingress 202s = accepted; per trigger, delivered + filtered + dead-lettered = accepted;
     /// the subscriber got every accepted id and exactly as many requests as <c>delivered</c> says. After a
