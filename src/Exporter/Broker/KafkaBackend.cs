@@ -1,6 +1,7 @@
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Confluent.Kafka;
+using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Kafka;
 
 namespace Knative.Eventing.Metrics.Exporter.Broker;
@@ -10,48 +11,44 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// (<c>{prefix}-broker-{ns}-{name}</c>), one consumer group per trigger (<c>{prefix}-trigger-{ns}-{name}</c>),
 /// records in the CloudEvents Kafka binary binding, 202 only after the record was persisted, offsets
 /// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
+/// Operators' librdkafka properties (<see cref="KafkaClientProperties"/>) go over the defaults.
 /// </summary>
-public sealed class KafkaBackend(string bootstrapServers, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
+internal sealed class KafkaBackend(string bootstrapServers, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeKafkaProducer> _producers = [];
     private IProducer<byte[]?, byte[]?>? _producer;
 
-    public override Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+        try
         {
-            BootstrapServers = bootstrapServers,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            LingerMs = 2,
-            MessageTimeoutMs = 10_000,
-            ClientId = "knative-eventing-metrics-exporter",
-            StatisticsIntervalMs = 5000,
-        }).SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json)).Build();
+            _producer = BuildProducer();
+        }
+        catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
+        {
+            throw properties.Refused(refusal, producer: true);
+        }
+
         foreach (var broker in model.Brokers)
         {
             _producers[broker] = new KnativeKafkaProducer(_producer, broker, Topic(broker), metrics, instrumentation, new KafkaProducerOptions { RecordIngress = false });
         }
 
-        var config = new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 };
-        foreach (var trigger in model.Triggers)
+        var config = properties.ForConsumer(new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 });
+        try
         {
-            var group = $"{prefix}-trigger-{trigger.Ref.Namespace}-{trigger.Ref.Name}";
-            var consumer = KnativeKafkaTriggerConsumer.Start(
-                config,
-                trigger.Ref,
-                Topic(trigger.Ref.Broker),
-                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
-                metrics,
-                instrumentation,
-                new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500) },
-                loggers.CreateLogger<KafkaBackend>());
-            Consumers.Add(consumer);
-            Disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
+            foreach (var trigger in model.Triggers)
+            {
+                StartTrigger(trigger, config, dispatch);
+            }
         }
-
-        return Task.CompletedTask;
+        catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
+        {
+            // Nothing consumes yet: close what was opened before the host reports the error.
+            await DisposeAsync().ConfigureAwait(false);
+            throw properties.Refused(refusal, producer: false);
+        }
     }
 
     public override async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
@@ -65,9 +62,41 @@ public sealed class KafkaBackend(string bootstrapServers, string prefix, Knative
 
     protected override ValueTask DisposeClientsAsync()
     {
-        _producer?.Flush(TimeSpan.FromSeconds(5));
-        _producer?.Dispose();
+        if (Interlocked.Exchange(ref _producer, null) is { } producer)
+        {
+            producer.Flush(TimeSpan.FromSeconds(5));
+            producer.Dispose();
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    private IProducer<byte[]?, byte[]?> BuildProducer() =>
+        new ProducerBuilder<byte[]?, byte[]?>(properties.ForProducer(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 2,
+            MessageTimeoutMs = 10_000,
+            ClientId = "knative-eventing-metrics-exporter",
+            StatisticsIntervalMs = 5000,
+        })).SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json)).Build();
+
+    private void StartTrigger(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch)
+    {
+        var group = $"{prefix}-trigger-{trigger.Ref.Namespace}-{trigger.Ref.Name}";
+        var consumer = KnativeKafkaTriggerConsumer.Start(
+            config,
+            trigger.Ref,
+            Topic(trigger.Ref.Broker),
+            (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
+            metrics,
+            instrumentation,
+            new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500) },
+            loggers.CreateLogger<KafkaBackend>());
+        Consumers.Add(consumer);
+        Disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
     }
 
     private string Topic(BrokerRef broker) => $"{prefix}-broker-{broker.Namespace}-{broker.Name}";

@@ -29,6 +29,18 @@ public sealed class BrokerOptions
     /// <summary>The Kafka bootstrap servers, for <c>Backend=Kafka</c> (<c>--kafka</c>).</summary>
     public string Kafka { get; set; } = "localhost:9092";
 
+    /// <summary>
+    /// librdkafka properties for every Kafka client the exporter creates (producer, trigger consumers,
+    /// backlog readers): <c>security.protocol</c>, <c>sasl.*</c>, <c>ssl.*</c>, <c>statistics.interval.ms</c>, ….
+    /// </summary>
+    public Dictionary<string, string> KafkaProperties { get; set; } = [];
+
+    /// <summary>librdkafka properties for the producer only (<c>linger.ms</c>, <c>compression.type</c>, <c>client.id</c>, …), over <see cref="KafkaProperties"/>.</summary>
+    public Dictionary<string, string> KafkaProducerProperties { get; set; } = [];
+
+    /// <summary>librdkafka properties for the trigger consumers only (<c>session.timeout.ms</c>, <c>fetch.*</c>, <c>client.id</c>, …), over <see cref="KafkaProperties"/>.</summary>
+    public Dictionary<string, string> KafkaConsumerProperties { get; set; } = [];
+
     public List<BrokerDefinition> Brokers { get; set; } = [];
 
     public List<TriggerDefinition> Triggers { get; set; } = [];

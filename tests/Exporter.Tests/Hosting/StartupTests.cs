@@ -39,6 +39,25 @@ public sealed partial class StartupTests
         Assert.Contains(field, ex.Message);
     }
 
+    [Theory]
+    [InlineData("--Broker:KafkaProperties:no.such.property", "1", "Broker:KafkaProperties: No such configuration property: \"no.such.property\"")]
+    [InlineData("--Broker:KafkaConsumerProperties:session.timeout.ms", "soon", "Broker:KafkaConsumerProperties: Invalid value for configuration property \"session.timeout.ms\"")]
+    [InlineData("--Broker:KafkaProducerProperties:linger.ms", "-5", "Broker:KafkaProducerProperties: Configuration property \"queue.buffering.max.ms\" value -5 is outside allowed range 0..900000")]
+    [InlineData("--Broker:KafkaConsumerProperties:group.id", "mine", "Broker:KafkaConsumerProperties:group.id: the exporter sets this property itself (each trigger has its own group")]
+    [InlineData("--Broker:KafkaProperties:enable.auto.commit", "true", "Broker:KafkaProperties:enable.auto.commit: the exporter sets this property itself")]
+    [InlineData("--Broker:KafkaProducerProperties:acks", "1", "Broker:KafkaProducerProperties:acks: the exporter sets this property itself (the ingress answers 202 only after every in-sync replica")]
+    [InlineData("--Broker:KafkaProperties:bootstrap.servers", "127.0.0.1:1", "Broker:KafkaProperties:bootstrap.servers: the exporter sets this property itself (set the servers with Broker:Kafka")]
+    [InlineData("--Broker:KafkaConsumerProperties:fetch.wait.max.ms", " ", "Broker:KafkaConsumerProperties:fetch.wait.max.ms: a value is required.")]
+    public async Task Refused_kafka_client_properties_fail_at_startup_naming_the_setting(string option, string value, string message)
+    {
+        // Nothing listens on the port: the properties are refused before any connection matters.
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
+
+        Assert.StartsWith("Invalid broker configuration: ", ex.Message);
+        Assert.Contains(message, ex.Message);
+    }
+
     [Fact]
     public async Task Invalid_metric_options_fail_at_startup_naming_the_option()
     {
