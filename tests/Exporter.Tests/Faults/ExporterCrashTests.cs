@@ -38,7 +38,11 @@ public sealed class KafkaExporterCrashTests(KafkaFixture fixture, ITestOutputHel
     public async Task A_killed_exporter_on_kafka_loses_nothing_it_accepted()
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        var accepted = await ExporterCrash.RunAsync(["--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix], output);
+        // The killed exporter's consumers stay group members until their session times out (librdkafka's
+        // 45 s by default): an operator who wants a faster takeover shortens it, as here.
+        var accepted = await ExporterCrash.RunAsync(
+            ["--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix, "--Broker:KafkaConsumerProperties:session.timeout.ms", "6000", "--Broker:KafkaConsumerProperties:heartbeat.interval.ms", "1000"],
+            output);
 
         var topic = $"{prefix}-broker-demo-default";
         var offsets = await Poll.UntilAsync(
