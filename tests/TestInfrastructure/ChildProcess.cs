@@ -99,6 +99,25 @@ public sealed partial class ChildProcess : IAsyncDisposable
         throw new InvalidOperationException($"The process exited (code {SafeExitCode()}) before printing a line matching '{pattern}'. Output:\n{Output}");
     }
 
+    /// <summary>Waits for the process to exit by itself; kills it after <paramref name="timeout"/>.</summary>
+    /// <returns>Its exit code.</returns>
+    /// <exception cref="TimeoutException">It did not exit in time (the message holds its output).</exception>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The process did not exit within {timeout}. Output:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>Asks the process to stop (SIGTERM) and waits for it to exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {

@@ -15,6 +15,7 @@ namespace Knative.Eventing.Metrics.TestInfrastructure;
 public sealed class LocalRabbitMQNode : IAsyncDisposable
 {
     private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    private const string CtlScript = "/usr/lib/rabbitmq/bin/rabbitmqctl";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly string _directory;
     private readonly bool _asRoot;
@@ -99,6 +100,24 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
                 await node.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <c>rabbitmqctl</c> against this node, as the node's user and through its private epmd
+    /// (e.g. <c>set_vm_memory_high_watermark 0</c> raises the memory alarm).
+    /// </summary>
+    /// <returns>What rabbitmqctl printed.</returns>
+    /// <exception cref="InvalidOperationException">rabbitmqctl failed or did not finish within 60 s (the message holds its output).</exception>
+    public async Task<string> CtlAsync(params string[] arguments)
+    {
+        string[] ctl = [CtlScript, "-n", NodeName, .. arguments];
+        await using var run = _asRoot
+            ? ChildProcess.Start(ExternalTool.Require("runuser", "util-linux").Path, ["-u", "rabbitmq", "--", .. ctl], NodeEnvironment(), "/tmp")
+            : ChildProcess.Start(ctl[0], ctl[1..], NodeEnvironment(), "/tmp");
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return exitCode == 0
+            ? run.Output
+            : throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited with code {exitCode}. Output:\n{run.Output}");
     }
 
     /// <summary>Starts the node again on the same ports and data.</summary>

@@ -51,6 +51,14 @@ public sealed class RabbitMQFixture : IAsyncLifetime
         Origin = $"local rabbitmq-server node {_local.NodeName} (amqp {_local.AmqpPort}, management {_local.ManagementPort})";
     }
 
+    /// <summary>
+    /// Raises (<paramref name="raised"/>) or clears RabbitMQ's memory alarm: a watermark of 0 blocks every
+    /// publishing connection; 0.4 is the default.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is not one this fixture started as a local node.</exception>
+    public Task SetMemoryAlarmAsync(bool raised) =>
+        (_local ?? throw NotRestartable()).CtlAsync("set_vm_memory_high_watermark", raised ? "0" : "0.4");
+
     /// <summary>Stops the server (fault tests); its data is kept.</summary>
     /// <exception cref="InvalidOperationException">The server is not one this fixture started as a local node.</exception>
     public Task StopNodeAsync() => (_local ?? throw NotRestartable()).StopNodeAsync();
@@ -95,5 +103,5 @@ public sealed class RabbitMQFixture : IAsyncLifetime
     }
 
     private InvalidOperationException NotRestartable() =>
-        new($"This test stops and starts the RabbitMQ node, which works only with the local node the fixture starts itself (server here: {Origin}). Unset RABBITMQ_URL to run it.");
+        new($"This test controls the RabbitMQ node (stop, start, memory alarm), which works only with the local node the fixture starts itself (server here: {Origin}). Unset RABBITMQ_URL to run it.");
 }
