@@ -15,6 +15,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _ids = new();
     private readonly SemaphoreSlim _arrivals = new(0);
+    private TaskCompletionSource _open = Opened();
     private long _received;
 
     private CountingSubscriber(WebApplication app) => _app = app;
@@ -34,6 +35,18 @@ public sealed class CountingSubscriber : IAsyncDisposable
     /// <summary>Completes when one more request has arrived than earlier calls consumed (one call per expected delivery).</summary>
     public Task NextArrivalAsync(CancellationToken cancellationToken = default) => _arrivals.WaitAsync(cancellationToken);
 
+    /// <summary>Requests from now on wait (unanswered, uncounted) until <see cref="Release"/>: a subscriber that stalls.</summary>
+    public void Hold()
+    {
+        if (Volatile.Read(ref _open).Task.IsCompleted)
+        {
+            Volatile.Write(ref _open, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+    }
+
+    /// <summary>Answers the held requests and every later one.</summary>
+    public void Release() => Volatile.Read(ref _open).TrySetResult();
+
     /// <summary>Starts the subscriber.</summary>
     public static async Task<CountingSubscriber> StartAsync()
     {
@@ -42,8 +55,9 @@ public sealed class CountingSubscriber : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var subscriber = new CountingSubscriber(app);
-        app.MapPost("/", (HttpContext context) =>
+        app.MapPost("/", async (HttpContext context) =>
         {
+            await Volatile.Read(ref subscriber._open).Task.WaitAsync(context.RequestAborted);
             subscriber._ids.AddOrUpdate(context.Request.Headers["ce-id"].ToString(), 1, (_, c) => c + 1);
             Interlocked.Increment(ref subscriber._received);
             subscriber._arrivals.Release();
@@ -56,8 +70,16 @@ public sealed class CountingSubscriber : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _arrivals.Dispose();
+    }
+
+    private static TaskCompletionSource Opened()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
     }
 }

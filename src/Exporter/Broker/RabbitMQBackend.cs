@@ -10,19 +10,22 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// Knative's RabbitMQ broker layout through the RabbitMQ adapter: one durable fanout exchange per broker,
 /// one durable queue per trigger, persistent messages in the CloudEvents AMQP binary binding, publisher
 /// confirms (202 only after the confirm), prefetch = parallelism, ack after the final outcome.
+/// Publishing and consuming use separate connections, as RabbitMQ advises: under a resource alarm the
+/// server stops reading from a connection that publishes, which would also hold that connection's acks
+/// and so stop the deliveries that drain the queues.
 /// </summary>
 public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeRabbitMQPublisher> _publishers = [];
-    private IConnection? _connection;
+    private IConnection? _publishing;
+    private IConnection? _consuming;
 
     public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
-        var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = true, TopologyRecoveryEnabled = true, NetworkRecoveryInterval = TimeSpan.FromSeconds(1), ClientProvidedName = "knative-eventing-metrics-exporter" };
-        _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-        Disposables.Add(RabbitMQConnectionMonitor.Attach(_connection, instrumentation));
-        await using (var setup = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        _publishing = await ConnectAsync("publish", cancellationToken).ConfigureAwait(false);
+        _consuming = await ConnectAsync("consume", cancellationToken).ConfigureAwait(false);
+        await using (var setup = await _publishing.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             foreach (var broker in model.Brokers)
             {
@@ -38,7 +41,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
         foreach (var broker in model.Brokers)
         {
             _publishers[broker] = await KnativeRabbitMQPublisher.CreateAsync(
-                _connection, broker, Exchange(broker), metrics, instrumentation,
+                _publishing, broker, Exchange(broker), metrics, instrumentation,
                 new RabbitMQPublisherOptions { RecordIngress = false, Mandatory = model.TriggersOf(broker).Any() },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -46,7 +49,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
         foreach (var trigger in model.Triggers)
         {
             var consumer = await KnativeRabbitMQTriggerConsumer.StartAsync(
-                _connection,
+                _consuming,
                 trigger.Ref,
                 Queue(trigger.Ref),
                 async (delivery, ct) =>
@@ -71,7 +74,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
                 loggers.CreateLogger<RabbitMQBackend>(),
                 cancellationToken).ConfigureAwait(false);
             Consumers.Add(consumer);
-            Disposables.Add(RabbitMQQueueBacklog.Register(metrics, _connection, consumer, trigger.Ref));
+            Disposables.Add(RabbitMQQueueBacklog.Register(metrics, _consuming, consumer, trigger.Ref));
         }
     }
 
@@ -93,11 +96,30 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
             await publisher.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_connection is not null)
+        foreach (var connection in new[] { Interlocked.Exchange(ref _consuming, null), Interlocked.Exchange(ref _publishing, null) })
         {
-            await _connection.CloseAsync().ConfigureAwait(false);
-            _connection.Dispose();
+            if (connection is not null)
+            {
+                await connection.CloseAsync().ConfigureAwait(false);
+                connection.Dispose();
+            }
         }
+    }
+
+    /// <summary>A recovering connection named for its role (RabbitMQ's connection list shows it), watched by a monitor.</summary>
+    private async Task<IConnection> ConnectAsync(string role, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory
+        {
+            Uri = uri,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
+            ClientProvidedName = $"knative-eventing-metrics-exporter ({role})",
+        };
+        var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+        Disposables.Add(RabbitMQConnectionMonitor.Attach(connection, instrumentation));
+        return connection;
     }
 
     private string Exchange(BrokerRef broker) => $"{prefix}.{broker.Namespace}.{broker.Name}";
