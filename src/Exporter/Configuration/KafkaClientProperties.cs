@@ -14,14 +14,17 @@ internal sealed class KafkaClientProperties
     private const string Producer = BrokerOptions.SectionName + ":" + nameof(BrokerOptions.KafkaProducerProperties);
     private const string Consumer = BrokerOptions.SectionName + ":" + nameof(BrokerOptions.KafkaConsumerProperties);
 
+    // librdkafka's aliases of these names are listed with them: an alias would set the same property.
     private static readonly Dictionary<string, string> ReservedEverywhere = new(StringComparer.OrdinalIgnoreCase)
     {
         ["bootstrap.servers"] = "set the servers with Broker:Kafka (--kafka)",
+        ["metadata.broker.list"] = "set the servers with Broker:Kafka (--kafka)",
     };
 
     private static readonly Dictionary<string, string> ReservedForProducer = new(StringComparer.OrdinalIgnoreCase)
     {
         ["acks"] = "the ingress answers 202 only after every in-sync replica has the record (acks=all)",
+        ["request.required.acks"] = "the ingress answers 202 only after every in-sync replica has the record (acks=all)",
         ["enable.idempotence"] = "producer retries must not store a record twice",
     };
 

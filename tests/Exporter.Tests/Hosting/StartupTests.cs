@@ -47,6 +47,7 @@ public sealed partial class StartupTests
     [InlineData("--Broker:KafkaProperties:enable.auto.commit", "true", "Broker:KafkaProperties:enable.auto.commit: the exporter sets this property itself")]
     [InlineData("--Broker:KafkaProducerProperties:acks", "1", "Broker:KafkaProducerProperties:acks: the exporter sets this property itself (the ingress answers 202 only after every in-sync replica")]
     [InlineData("--Broker:KafkaProperties:bootstrap.servers", "127.0.0.1:1", "Broker:KafkaProperties:bootstrap.servers: the exporter sets this property itself (set the servers with Broker:Kafka")]
+    [InlineData("--Broker:KafkaProducerProperties:request.required.acks", "0", "Broker:KafkaProducerProperties:request.required.acks: the exporter sets this property itself (the ingress answers 202 only after every in-sync replica")]
     [InlineData("--Broker:KafkaConsumerProperties:fetch.wait.max.ms", " ", "Broker:KafkaConsumerProperties:fetch.wait.max.ms: a value is required.")]
     public async Task Refused_kafka_client_properties_fail_at_startup_naming_the_setting(string option, string value, string message)
     {
