@@ -107,13 +107,11 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
     /// (e.g. <c>set_vm_memory_high_watermark 0</c> raises the memory alarm).
     /// </summary>
     /// <returns>What rabbitmqctl printed.</returns>
-    /// <exception cref="InvalidOperationException">rabbitmqctl failed or did not finish within 60 s (the message holds its output).</exception>
+    /// <exception cref="InvalidOperationException">rabbitmqctl failed (the message holds its output).</exception>
+    /// <exception cref="TimeoutException">rabbitmqctl did not finish within 60 s.</exception>
     public async Task<string> CtlAsync(params string[] arguments)
     {
-        string[] ctl = [CtlScript, "-n", NodeName, .. arguments];
-        await using var run = _asRoot
-            ? ChildProcess.Start(ExternalTool.Require("runuser", "util-linux").Path, ["-u", "rabbitmq", "--", .. ctl], NodeEnvironment(), "/tmp")
-            : ChildProcess.Start(ctl[0], ctl[1..], NodeEnvironment(), "/tmp");
+        await using var run = StartAsNodeUser(CtlScript, ["-n", NodeName, .. arguments]);
         var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return exitCode == 0
             ? run.Output
@@ -188,15 +186,18 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
         ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
     };
 
+    /// <summary>One of the package's scripts with the node's environment, as the <c>rabbitmq</c> user when running as root.</summary>
+    private ChildProcess StartAsNodeUser(string script, string[] arguments) => _asRoot
+        ? ChildProcess.Start(ExternalTool.Require("runuser", "util-linux").Path, ["-u", "rabbitmq", "--", script, .. arguments], NodeEnvironment(), "/tmp")
+        : ChildProcess.Start(script, arguments, NodeEnvironment(), "/tmp");
+
     private async Task StartNodeAsync()
     {
         _epmd ??= ChildProcess.Start(
             ExternalTool.Require("epmd", "erlang-base").Path,
             ["-port", EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-address", "127.0.0.1"]);
 
-        _node = _asRoot
-            ? ChildProcess.Start(ExternalTool.Require("runuser", "util-linux").Path, ["-u", "rabbitmq", "--", ServerScript], NodeEnvironment(), "/tmp")
-            : ChildProcess.Start(ServerScript, [], NodeEnvironment(), "/tmp");
+        _node = StartAsNodeUser(ServerScript, []);
 
         var started = Stopwatch.StartNew();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
