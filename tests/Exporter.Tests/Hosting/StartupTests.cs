@@ -20,7 +20,7 @@ public sealed partial class StartupTests
     public async Task A_bad_listener_url_fails_at_startup_naming_the_setting(string option, string value, string setting)
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", option, value]));
+            () => BuildAndStartAsync([option, value]));
 
         Assert.Contains(setting, ex.Message);
     }
@@ -34,7 +34,7 @@ public sealed partial class StartupTests
     public async Task Invalid_broker_configuration_fails_at_startup_naming_the_field(string option, string value, string field)
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--no-game", option, value]));
+            () => BuildAndStartAsync(["--no-game", option, value]));
 
         Assert.Contains(field, ex.Message);
     }
@@ -53,7 +53,7 @@ public sealed partial class StartupTests
     {
         // Nothing listens on the port: the properties are refused before any connection matters.
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
+            () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
 
         Assert.StartsWith("Invalid broker configuration: ", ex.Message);
         Assert.Contains(message, ex.Message);
@@ -63,7 +63,7 @@ public sealed partial class StartupTests
     public async Task Invalid_metric_options_fail_at_startup_naming_the_option()
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--KnativeEventing:Metrics:MaxEventTypes", "-3"]));
+            () => BuildAndStartAsync(["--KnativeEventing:Metrics:MaxEventTypes", "-3"]));
 
         Assert.Contains("KnativeEventing:Metrics:MaxEventTypes", ex.Message);
     }
@@ -97,10 +97,13 @@ public sealed partial class StartupTests
         Assert.Equal(0, await process.StopAsync(TimeSpan.FromSeconds(15)));
     }
 
-    /// <summary>Startup as the executable does it: a configuration error may surface while building or while starting.</summary>
+    /// <summary>
+    /// Startup as the executable does it, on loopback ports the OS picks (<paramref name="args"/> come after
+    /// and may override them): a configuration error may surface while building or while starting.
+    /// </summary>
     private static async Task BuildAndStartAsync(string[] args)
     {
-        var app = ExporterHost.Build(args);
+        var app = ExporterHost.Build(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", .. args]);
         await using (app)
         {
             await app.StartAsync();
