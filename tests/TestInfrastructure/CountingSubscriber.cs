@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
     private readonly SemaphoreSlim _arrivals = new(0);
     private TaskCompletionSource _open = Opened();
     private long _received;
+    private long _openConnections;
 
     private CountingSubscriber(WebApplication app) => _app = app;
 
@@ -25,6 +27,12 @@ public sealed class CountingSubscriber : IAsyncDisposable
 
     /// <summary>Requests received (redeliveries included).</summary>
     public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>
+    /// TCP connections open to the subscriber. A connection counts until every request on it has been
+    /// handled, so once a killed sender's connections are all closed, nothing it sent can still be counted.
+    /// </summary>
+    public long OpenConnections => Interlocked.Read(ref _openConnections);
 
     /// <summary>Distinct event ids received.</summary>
     public int Distinct => _ids.Count;
@@ -53,8 +61,21 @@ public sealed class CountingSubscriber : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        CountingSubscriber? subscriber = null;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(async (connection, next) =>
+        {
+            Interlocked.Increment(ref subscriber!._openConnections);
+            try
+            {
+                await next();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref subscriber._openConnections);
+            }
+        })));
         var app = builder.Build();
-        var subscriber = new CountingSubscriber(app);
+        subscriber = new CountingSubscriber(app);
         app.MapPost("/", async (HttpContext context) =>
         {
             await Volatile.Read(ref subscriber._open).Task.WaitAsync(context.RequestAborted);
