@@ -102,21 +102,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     /// <summary>Waits for the process to exit by itself; kills it after <paramref name="timeout"/>.</summary>
     /// <returns>Its exit code.</returns>
     /// <exception cref="TimeoutException">It did not exit in time (the message holds its output).</exception>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The process did not exit within {timeout}. Output:\n{Output}");
-        }
-
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => ExitOrKillAsync(timeout, $"did not exit within {timeout}");
 
     /// <summary>Asks the process to stop (SIGTERM) and waits for it to exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
@@ -126,6 +112,12 @@ public sealed partial class ChildProcess : IAsyncDisposable
             _ = Kill(_process.Id, SigTerm);
         }
 
+        return await ExitOrKillAsync(timeout, $"did not stop within {timeout} of SIGTERM");
+    }
+
+    /// <summary>Waits for the exit; past <paramref name="timeout"/> kills the process tree and throws, saying that it <paramref name="failure"/>.</summary>
+    private async Task<int> ExitOrKillAsync(TimeSpan timeout, string failure)
+    {
         using var cts = new CancellationTokenSource(timeout);
         try
         {
@@ -134,7 +126,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The process did not stop within {timeout} of SIGTERM. Output:\n{Output}");
+            throw new TimeoutException($"The process {failure}. Output:\n{Output}");
         }
 
         return _process.ExitCode;
