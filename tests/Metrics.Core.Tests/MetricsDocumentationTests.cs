@@ -48,6 +48,22 @@ public sealed class MetricsDocumentationTests
         }
     }
 
+    [Fact]
+    public void Every_error_type_the_sources_record_is_a_catalogue_constant()
+    {
+        // A literal passed where an error.type goes (e.g. new EventPublishException("queue_full", ...))
+        // would put a value on the wire that neither ErrorTypes nor docs/metrics.md lists.
+        var literal = new System.Text.RegularExpressions.Regex(@"(EventPublishException\(|\.Fail\(|errorType:\s*)""[^""]*""");
+        var offenders = Directory.EnumerateFiles(RepositoryPaths.Combine("src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => File.ReadLines(f).Select((line, n) => (File: f, Line: n + 1, Text: line)))
+            .Where(l => literal.IsMatch(l.Text))
+            .Select(l => $"{Path.GetRelativePath(RepositoryPaths.Combine("src"), l.File)}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+
+        Assert.True(offenders.Count == 0, "error.type literals outside ErrorTypes:\n" + string.Join("\n", offenders));
+    }
+
     private static string KindText(InstrumentKind kind) => kind switch
     {
         InstrumentKind.Histogram => "Histogram<double>",

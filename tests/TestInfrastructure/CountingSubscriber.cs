@@ -18,6 +18,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
     private readonly SemaphoreSlim _arrivals = new(0);
     private TaskCompletionSource _open = Opened();
     private long _received;
+    private long _arrived;
     private long _openConnections;
 
     private CountingSubscriber(WebApplication app) => _app = app;
@@ -27,6 +28,9 @@ public sealed class CountingSubscriber : IAsyncDisposable
 
     /// <summary>Requests received (redeliveries included).</summary>
     public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Requests that arrived, answered or still held (see <see cref="Hold"/>).</summary>
+    public long Arrived => Interlocked.Read(ref _arrived);
 
     /// <summary>
     /// TCP connections open to the subscriber. A connection counts until every request on it has been
@@ -78,6 +82,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
         subscriber = new CountingSubscriber(app);
         app.MapPost("/", async (HttpContext context) =>
         {
+            Interlocked.Increment(ref subscriber._arrived);
             await Volatile.Read(ref subscriber._open).Task.WaitAsync(context.RequestAborted);
             subscriber._ids.AddOrUpdate(context.Request.Headers["ce-id"].ToString(), 1, (_, c) => c + 1);
             Interlocked.Increment(ref subscriber._received);

@@ -6,7 +6,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// What the RabbitMQ and Kafka backends share: trigger consumers drained on shutdown (bounded), then
 /// backlog registrations and health monitors, then the backend's own clients.
 /// </summary>
-public abstract class AdapterBackend : IEventBackend
+public abstract partial class AdapterBackend(ILogger logger) : IEventBackend
 {
     /// <summary>The trigger consumers, disposed first (each drains its in-flight deliveries).</summary>
     protected List<IAsyncDisposable> Consumers { get; } = [];
@@ -18,12 +18,36 @@ public abstract class AdapterBackend : IEventBackend
 
     public abstract Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops every consumer: each stops taking messages, waits up to <paramref name="timeout"/> for its
+    /// deliveries in flight, then cancels them; a cancelled delivery is not acknowledged, so the broker keeps
+    /// it for the next consumer. Never throws: a consumer that does not stop in time is logged and left.
+    /// </summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
         var consumers = Consumers.ToList();
         Consumers.Clear();
-        await Task.WhenAll(consumers.Select(c => c.DisposeAsync().AsTask())).WaitAsync(deadline.Token).ConfigureAwait(false);
+        var stopped = Task.WhenAll(consumers.Select(c => StopQuietlyAsync(c)));
+        // The consumers' own drain timeout is this one; the margin covers cancelling and closing.
+        if (await Task.WhenAny(stopped, Task.Delay(timeout + StopMargin)).ConfigureAwait(false) != stopped)
+        {
+            LogNotStopped(logger, timeout + StopMargin);
+        }
+    }
+
+    /// <summary>How long past the drain timeout stopping may take to cancel deliveries and close channels.</summary>
+    public static TimeSpan StopMargin { get; } = TimeSpan.FromSeconds(3);
+
+    private async Task StopQuietlyAsync(IAsyncDisposable consumer)
+    {
+        try
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogStopFailed(logger, ex);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -42,4 +66,10 @@ public abstract class AdapterBackend : IEventBackend
 
     /// <summary>Closes the backend's own clients (publishers, producers, connections).</summary>
     protected abstract ValueTask DisposeClientsAsync();
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Warning, Message = "Trigger consumers did not stop within {Waited}; their unacknowledged messages stay in the broker")]
+    private static partial void LogNotStopped(ILogger logger, TimeSpan waited);
+
+    [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "A trigger consumer failed while stopping; its unacknowledged messages stay in the broker")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception);
 }

@@ -90,9 +90,20 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_backend is { } backend)
+        if (_backend is not { } backend)
+        {
+            return;
+        }
+
+        try
         {
             await backend.DrainAsync(Model.DrainTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Stopping ends with exit code 0 whatever the subscribers do: what was not delivered was not
+            // acknowledged and stays in the broker for the next replica.
+            LogDrainFailed(_logger, ex);
         }
     }
 
@@ -104,6 +115,9 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
             await backend.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Draining the broker backend failed; unacknowledged events stay in the broker")]
+    private static partial void LogDrainFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Broker backend {Backend} started with {Brokers} brokers and {Triggers} triggers")]
     private static partial void LogStarted(ILogger logger, string backend, int brokers, int triggers);

@@ -47,7 +47,7 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
 
             if (queues.Any(q => q.Pending + events.Count > capacity))
             {
-                throw new EventPublishException("queue_full", $"A trigger queue of broker {broker} holds {capacity} events; retry later.", null);
+                throw new EventPublishException(ErrorTypes.QueueFull, $"A trigger queue of broker {broker} holds {capacity} events; retry later.", null);
             }
 
             foreach (var queue in queues)

@@ -13,7 +13,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
 /// Operators' librdkafka properties (<see cref="KafkaClientProperties"/>) go over the defaults.
 /// </summary>
-internal sealed class KafkaBackend(string bootstrapServers, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
+internal sealed class KafkaBackend(string bootstrapServers, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeKafkaProducer> _producers = [];
@@ -40,7 +40,7 @@ internal sealed class KafkaBackend(string bootstrapServers, KafkaClientPropertie
         {
             foreach (var trigger in model.Triggers)
             {
-                StartTrigger(trigger, config, dispatch);
+                StartTrigger(trigger, config, dispatch, model.DrainTimeout);
             }
         }
         catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
@@ -83,7 +83,7 @@ internal sealed class KafkaBackend(string bootstrapServers, KafkaClientPropertie
             StatisticsIntervalMs = 5000,
         })).SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json)).Build();
 
-    private void StartTrigger(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch)
+    private void StartTrigger(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch, TimeSpan drainTimeout)
     {
         var group = $"{prefix}-trigger-{trigger.Ref.Namespace}-{trigger.Ref.Name}";
         var consumer = KnativeKafkaTriggerConsumer.Start(
@@ -93,7 +93,7 @@ internal sealed class KafkaBackend(string bootstrapServers, KafkaClientPropertie
             (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
             metrics,
             instrumentation,
-            new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500) },
+            new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500), DrainTimeout = drainTimeout },
             loggers.CreateLogger<KafkaBackend>());
         Consumers.Add(consumer);
         Disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));

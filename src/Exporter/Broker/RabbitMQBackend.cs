@@ -14,7 +14,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// server stops reading from a connection that publishes, which would also hold that connection's acks
 /// and so stop the deliveries that drain the queues.
 /// </summary>
-public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend
+public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeRabbitMQPublisher> _publishers = [];
@@ -70,7 +70,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
                 },
                 metrics,
                 instrumentation,
-                new RabbitMQConsumerOptions { Parallelism = (ushort)trigger.Parallelism },
+                new RabbitMQConsumerOptions { Parallelism = (ushort)trigger.Parallelism, DrainTimeout = model.DrainTimeout },
                 loggers.CreateLogger<RabbitMQBackend>(),
                 cancellationToken).ConfigureAwait(false);
             Consumers.Add(consumer);

@@ -14,7 +14,7 @@ public sealed class BrokerOptions
     /// <summary>How long the ingress waits for the backend to accept an event before answering 503.</summary>
     public string PublishTimeout { get; set; } = "PT5S";
 
-    /// <summary>Events a trigger's embedded queue holds before the ingress waits (backpressure).</summary>
+    /// <summary>Events a trigger's embedded queue holds; past it the ingress answers 503 at once (<c>error.type</c> <c>queue_full</c>) and the producer retries.</summary>
     public int QueueCapacity { get; set; } = 10_000;
 
     /// <summary>How long a graceful shutdown waits for in-flight deliveries.</summary>

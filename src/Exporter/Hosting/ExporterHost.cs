@@ -12,33 +12,21 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// <summary>Builds the exporter's web application: listeners, OpenTelemetry, endpoints.</summary>
 public static class ExporterHost
 {
-    /// <summary>Command-line switches and the configuration keys they set.</summary>
-    public static IReadOnlyDictionary<string, string> SwitchMappings { get; } = new Dictionary<string, string>
-    {
-        ["--ingress-url"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.IngressUrl)}",
-        ["--metrics-url"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsUrl)}",
-        ["--metrics-path"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)}",
-        ["--metrics-bearer-token"] = $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsBearerToken)}",
-        ["--broker-class"] = $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}",
-        ["--broker"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}",
-        ["--rabbitmq"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.RabbitMQ)}",
-        ["--kafka"] = $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Kafka)}",
-        ["--players"] = $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}",
-        ["--rate"] = $"{GameOptions.SectionName}:{nameof(GameOptions.Rate)}",
-        ["--max-events"] = $"{GameOptions.SectionName}:{nameof(GameOptions.MaxEvents)}",
-    };
-
-    /// <summary>Builds the application from command-line arguments, appsettings.json and environment variables.</summary>
+    /// <summary>Builds the application from command-line arguments (<see cref="ExporterCommandLine"/>), appsettings.json and environment variables.</summary>
+    /// <exception cref="ArgumentException">The arguments are not understood (unknown switch or configuration section), or ask for help or the version.</exception>
     public static WebApplication Build(string[] args)
     {
-        // Flag without a value: the game off, the broker alone for real producers.
-        args = args.Select(a => a == "--no-game" ? $"--{GameOptions.SectionName}:{nameof(GameOptions.Enabled)}=false" : a).ToArray();
+        var command = ExporterCommandLine.Parse(args);
+        if (command.ShouldExit)
+        {
+            throw new ArgumentException(command.Errors.Length > 0 ? command.Errors : "The arguments ask for help or the version, not a run.", nameof(args));
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
+        builder.Configuration.AddCommandLine([.. command.Configuration]);
 
         var exporterSection = builder.Configuration.GetSection(ExporterOptions.SectionName);
         var exporterOptions = exporterSection.Get<ExporterOptions>() ?? new ExporterOptions();
@@ -66,6 +54,9 @@ public static class ExporterHost
         builder.Services.AddSingleton<TriggerDispatcher>();
         builder.Services.AddGameSubscribers();
         builder.Services.AddSingleton<BrokerHost>();
+        // The host's own stop deadline must not cut the drain short: the drain, cancelling and closing fit in it.
+        builder.Services.AddOptions<HostOptions>().Configure<BrokerHost>((host, broker) =>
+            host.ShutdownTimeout = broker.Model.DrainTimeout + AdapterBackend.StopMargin + TimeSpan.FromSeconds(5));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerHost>());
         builder.Services.AddSingleton<GameSimulator>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());

@@ -19,6 +19,9 @@ public static class ErrorTypes
     /// <summary>The broker could not route a mandatory publish to any queue.</summary>
     public const string Unroutable = "unroutable";
 
+    /// <summary>A bounded queue of the backend is full: the event was refused, the producer retries later.</summary>
+    public const string QueueFull = "queue_full";
+
     /// <summary>The event is not a valid CloudEvent.</summary>
     public const string InvalidCloudEvent = "invalid_cloudevent";
 
@@ -27,7 +30,7 @@ public static class ErrorTypes
 
     /// <summary>The values above, for documentation and validation.</summary>
     public static IReadOnlyList<string> Documented { get; } =
-        [Timeout, ConnectionRefused, Nack, Unroutable, InvalidCloudEvent, Other];
+        [Timeout, ConnectionRefused, Nack, Unroutable, QueueFull, InvalidCloudEvent, Other];
 
     /// <summary>
     /// The <c>error.type</c> of an exception: <see cref="Timeout"/> for a <see cref="TimeoutException"/>

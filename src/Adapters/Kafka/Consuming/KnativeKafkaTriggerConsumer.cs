@@ -26,7 +26,8 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     private readonly KafkaInstrumentation _instrumentation;
     private readonly KafkaConsumerOptions _options;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopping = new(); // no new records
+    private readonly CancellationTokenSource _aborting = new(); // the record in hand is given up (not committed)
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<InvalidEventReason> _loggedReasons = [];
     private readonly Task _loop;
@@ -128,13 +129,25 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     /// <summary>Takes records again.</summary>
     public void Resume() => _pauseRequested = false;
 
-    /// <summary>Stops: finishes the record in hand (up to the drain timeout), commits stored offsets and leaves the group.</summary>
+    /// <summary>
+    /// Stops: takes no new record, waits up to <see cref="KafkaConsumerOptions.DrainTimeout"/> for the record in
+    /// hand, then cancels its handler (its offset is not stored, so the group reads it again); commits the stored
+    /// offsets and leaves the group.
+    /// </summary>
     /// <returns>A task that completes when the consumer stopped.</returns>
     public async ValueTask DisposeAsync()
     {
         var clientName = _consumer.Name;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAny(_loop, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false);
+        if (await Task.WhenAny(_loop, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false) != _loop)
+        {
+            await _aborting.CancelAsync().ConfigureAwait(false);
+            if (await Task.WhenAny(_loop, Task.Delay(AbortGrace)).ConfigureAwait(false) != _loop)
+            {
+                LogHandlerIgnoredCancellation(_logger, _group, AbortGrace);
+            }
+        }
+
         try
         {
             _consumer.Close();
@@ -147,13 +160,17 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
         _instrumentation.Statistics.Forget(clientName);
         _consumer.Dispose();
         _stopping.Dispose();
+        _aborting.Dispose();
     }
+
+    /// <summary>How long stopping waits for a cancelled handler to return.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(2);
 
     private void RunLoop()
     {
         _consumer.Subscribe(_topic);
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
+        var token = _aborting.Token;
+        while (!_stopping.IsCancellationRequested)
         {
             try
             {
@@ -177,7 +194,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             catch (Exception ex)
             {
                 LogLoopFailed(_logger, _group, ex);
-                token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
+                _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
             }
         }
     }
@@ -261,7 +278,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             errorType ??= ErrorTypes.FromException(ex);
             LogHandlerFailed(_logger, _trigger.ToString(), ex);
             _consumer.Seek(record.TopicPartitionOffset);
-            token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
+            _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
         }
         finally
         {
@@ -292,6 +309,9 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
 
     [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Consumer group {Group}: the consume loop failed")]
     private static partial void LogLoopFailed(ILogger logger, string group, Exception exception);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Consumer group {Group}: a handler did not return within {Grace} of being cancelled; closing anyway")]
+    private static partial void LogHandlerIgnoredCancellation(ILogger logger, string group, TimeSpan grace);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Consumer group {Group}: closing failed")]
     private static partial void LogCloseFailed(ILogger logger, string group, Exception exception);
