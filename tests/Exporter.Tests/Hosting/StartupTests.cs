@@ -98,12 +98,13 @@ public sealed partial class StartupTests
     }
 
     /// <summary>
-    /// Startup as the executable does it, on loopback ports the OS picks (<paramref name="args"/> come after
-    /// and may override them): a configuration error may surface while building or while starting.
+    /// Startup as the executable does it, on loopback ports the OS picks unless <paramref name="args"/> name a
+    /// listener: a configuration error may surface while building or while starting.
     /// </summary>
     private static async Task BuildAndStartAsync(string[] args)
     {
-        var app = ExporterHost.Build(["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", .. args]);
+        string[] listeners = [.. new[] { "--ingress-url", "--metrics-url" }.Where(s => !args.Contains(s)).SelectMany(s => new[] { s, "http://127.0.0.1:0" })];
+        var app = ExporterHost.Build([.. listeners, .. args]);
         await using (app)
         {
             await app.StartAsync();

@@ -1,0 +1,93 @@
+using Knative.Eventing.Metrics.Exporter.Hosting;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
+
+/// <summary>The executable's command line as an operator types it: help, version, typos and unknown switches.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Help_lists_every_switch_with_its_default_and_environment_variable_and_exits_0()
+    {
+        var (exitCode, output) = await RunAsync("--help");
+
+        Assert.Equal(0, exitCode);
+        foreach (var (name, env, defaultValue) in new[]
+        {
+            ("--ingress-url", "Exporter__IngressUrl", "http://0.0.0.0:8080"),
+            ("--metrics-url", "Exporter__MetricsUrl", "http://0.0.0.0:9464"),
+            ("--metrics-path", "Exporter__MetricsPath", "/metrics"),
+            ("--metrics-bearer-token", "Exporter__MetricsBearerToken", "unset"),
+            ("--broker-class", "KnativeEventing__Metrics__BrokerClass", "from --broker"),
+            ("--broker", "Broker__Backend", "Embedded"),
+            ("--rabbitmq", "Broker__RabbitMQ", "amqp://guest:guest@localhost:5672/"),
+            ("--kafka", "Broker__Kafka", "localhost:9092"),
+            ("--players", "Game__Players", "5"),
+            ("--rate", "Game__Rate", "20"),
+            ("--max-events", "Game__MaxEvents", "unlimited"),
+            ("--no-game", "Game__Enabled", "the game runs"),
+        })
+        {
+            var line = output.Split('\n').SingleOrDefault(l => l.TrimStart().StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.True(line is not null, $"{name} is not in the help:\n{output}");
+            Assert.Contains($"[default: {defaultValue}", line);
+            Assert.Contains($"[env: {env}]", line);
+        }
+
+        Assert.Contains("--version", output);
+        Assert.DoesNotContain("ingress:", output); // nothing started
+    }
+
+    [Fact]
+    public async Task Version_prints_the_informational_version_and_exits_0()
+    {
+        var (exitCode, output) = await RunAsync("--version");
+
+        Assert.Equal(0, exitCode);
+        var version = typeof(ExporterHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        Assert.Equal(version, output.Trim());
+    }
+
+    [Theory]
+    [InlineData(new[] { "--brokr", "rabbitmq" }, "'--brokr'", "--broker")]
+    [InlineData(new[] { "--manifests", "x" }, "'--manifests'", null)]
+    [InlineData(new[] { "--Brokr:Backend", "kafka" }, "'Brokr'", "Broker")]
+    public async Task An_unknown_switch_exits_non_zero_naming_it(string[] args, string named, string? suggestion)
+    {
+        var (exitCode, output) = await RunAsync(args);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(named, output);
+        if (suggestion is not null)
+        {
+            Assert.Contains(suggestion, output);
+        }
+
+        Assert.DoesNotContain("ingress:", output); // nothing started
+    }
+
+    [Fact]
+    public void Switches_and_configuration_keys_set_the_documented_configuration()
+    {
+        var parsed = ExporterCommandLine.Parse(["--broker", "kafka", "--no-game", "--Broker:KafkaProducerProperties:linger.ms", "-5", "--Game:Rate=7"]);
+
+        Assert.False(parsed.ShouldExit, parsed.Errors);
+        Assert.Equal(["--Broker:Backend=kafka", "--Game:Enabled=false", "--Broker:KafkaProducerProperties:linger.ms=-5", "--Game:Rate=7"], parsed.Configuration);
+    }
+
+    [Fact]
+    public void Building_with_an_unknown_switch_throws_naming_it()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => ExporterHost.Build(["--brokr", "kafka"]));
+
+        Assert.Contains("--brokr", ex.Message);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        await using var process = ChildProcess.Start("dotnet", [ExporterBuildOutput.Dll, .. args], new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1" });
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        return (exitCode, process.Output);
+    }
+}
