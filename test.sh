@@ -14,6 +14,10 @@ missing=()
 for pkg in "${!needed[@]}"; do
   command -v "${needed[$pkg]}" >/dev/null 2>&1 || [ -x "/usr/sbin/${needed[$pkg]}" ] || missing+=("$pkg")
 done
+# Debian's librdkafka (older than the one Confluent.Kafka ships): the suite runs with it first on the
+# library path (below), as on a machine with librdkafka-dev installed.
+system_rdkafka=$(ls /usr/lib/*-linux-gnu/librdkafka.so.1 2>/dev/null | head -n 1)
+[ -n "$system_rdkafka" ] || missing+=(librdkafka1)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "test.sh: installing ${missing[*]} (apt-get)"
@@ -29,6 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: missing ${missing[*]}; the tests that need them will fail with an install hint." >&2
     echo "test.sh: run 'sudo apt-get install -y ${missing[*]}' or run ./test.sh as root." >&2
   fi
+fi
+
+# A foreign librdkafka.so first on the library path for the whole suite: the exporter, the adapters and
+# the Kafka fixture must still load the librdkafka that Confluent.Kafka ships (KafkaNativeLibrary).
+system_rdkafka=$(ls /usr/lib/*-linux-gnu/librdkafka.so.1 2>/dev/null | head -n 1)
+if [ -n "$system_rdkafka" ]; then
+  foreign_dir=$(mktemp -d)
+  ln -s "$system_rdkafka" "$foreign_dir/librdkafka.so"
+  export LD_LIBRARY_PATH="$foreign_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export KEM_SYSTEM_LIBRDKAFKA="$system_rdkafka"
+  trap 'rm -rf "$foreign_dir"' EXIT
+  echo "test.sh: running with $system_rdkafka first on the library path (as librdkafka.so)"
 fi
 
 results=TestResults

@@ -1,4 +1,5 @@
 using Knative.Eventing.Metrics.Exporter.Hosting;
+using Microsoft.Extensions.Options;
 
 var command = ExporterCommandLine.Parse(args);
 if (command.ShouldExit)
@@ -6,6 +7,19 @@ if (command.ShouldExit)
     return command.Run(); // --help, --version (exit 0) or wrong arguments (exit 1, naming them)
 }
 
-var app = ExporterHost.Build(args);
-await app.RunAsync();
+WebApplication app;
+try
+{
+    app = ExporterHost.Build(args);
+    await app.StartAsync();
+}
+catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException)
+{
+    // A setting or the machine is wrong (the message names which): say so, without a stack trace.
+    Console.Error.WriteLine($"The exporter did not start: {ex.Message}");
+    return 1;
+}
+
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;

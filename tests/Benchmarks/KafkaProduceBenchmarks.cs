@@ -30,6 +30,7 @@ public class KafkaProduceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        Knative.Eventing.Metrics.Kafka.KafkaNativeLibrary.EnsureLoaded();
         var bootstrap = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS");
         if (string.IsNullOrEmpty(bootstrap))
         {

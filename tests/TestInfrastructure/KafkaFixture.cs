@@ -26,6 +26,9 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
+        // Before any client of the tests: the librdkafka Confluent.Kafka ships, even with a system
+        // librdkafka.so first on the library path (Debian's librdkafka-dev).
+        Knative.Eventing.Metrics.Kafka.KafkaNativeLibrary.EnsureLoaded();
         var configured = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS");
         if (!string.IsNullOrEmpty(configured))
         {

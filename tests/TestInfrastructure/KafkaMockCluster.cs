@@ -117,16 +117,12 @@ public sealed partial class KafkaMockCluster : IDisposable
             return IntPtr.Zero;
         }
 
-        // The same file Confluent.Kafka loads: the plain build needs libsasl2.so.3 (absent on Debian), so,
-        // like Confluent's loader, fall back to the glibc (centos8) build, then the musl one.
-        var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
-        var folder = Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native");
-        foreach (var candidate in new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" })
+        // The same file the Kafka adapter makes Confluent.Kafka load (the bundled build, whatever librdkafka
+        // the machine has on its library path).
+        Knative.Eventing.Metrics.Kafka.KafkaNativeLibrary.EnsureLoaded();
+        if (Knative.Eventing.Metrics.Kafka.KafkaNativeLibrary.LoadedFrom is { } file)
         {
-            if (NativeLibrary.TryLoad(Path.Combine(folder, candidate), out var handle))
-            {
-                return handle;
-            }
+            return NativeLibrary.Load(file);
         }
 
         return NativeLibrary.Load(name, assembly, path);

@@ -56,6 +56,7 @@ public sealed partial class BrokerHost : IHostedService, IAsyncDisposable
                 o.ResourcePrefix, _metrics, _services.GetRequiredService<Knative.Eventing.Metrics.RabbitMQ.RabbitMQInstrumentation>(), loggers),
             "kafka" => new KafkaBackend(
                 string.IsNullOrWhiteSpace(o.Kafka) ? throw new InvalidOperationException("Invalid broker configuration: Broker:Kafka: bootstrap servers are required.") : o.Kafka,
+                string.IsNullOrWhiteSpace(o.LibrdkafkaPath) ? null : o.LibrdkafkaPath,
                 new KafkaClientProperties(o),
                 o.ResourcePrefix, _metrics, _services.GetRequiredService<Knative.Eventing.Metrics.Kafka.KafkaInstrumentation>(), loggers),
             var other => throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{other}' is not one of Embedded, RabbitMQ, Kafka."),

@@ -13,7 +13,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
 /// Operators' librdkafka properties (<see cref="KafkaClientProperties"/>) go over the defaults.
 /// </summary>
-internal sealed class KafkaBackend(string bootstrapServers, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
+internal sealed partial class KafkaBackend(string bootstrapServers, string? librdkafkaPath, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KnativeKafkaProducer> _producers = [];
@@ -21,6 +21,9 @@ internal sealed class KafkaBackend(string bootstrapServers, KafkaClientPropertie
 
     public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
+        // Before any client: the librdkafka Confluent.Kafka ships, not whatever the machine has (or refuse).
+        var version = KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
+        LogLibrary(loggers.CreateLogger<KafkaBackend>(), version, KafkaNativeLibrary.LoadedFrom ?? "the default library search");
         try
         {
             _producer = BuildProducer();
@@ -100,4 +103,7 @@ internal sealed class KafkaBackend(string bootstrapServers, KafkaClientPropertie
     }
 
     private string Topic(BrokerRef broker) => $"{prefix}-broker-{broker.Namespace}-{broker.Name}";
+
+    [LoggerMessage(EventId = 420, Level = LogLevel.Information, Message = "librdkafka {Version} loaded from {File}")]
+    private static partial void LogLibrary(ILogger logger, string version, string file);
 }

@@ -41,6 +41,12 @@ public sealed class BrokerOptions
     /// <summary>librdkafka properties for the trigger consumers only (<c>session.timeout.ms</c>, <c>fetch.*</c>, <c>client.id</c>, …), over <see cref="KafkaProperties"/>.</summary>
     public Dictionary<string, string> KafkaConsumerProperties { get; set; } = [];
 
+    /// <summary>
+    /// A librdkafka file to load instead of the one Confluent.Kafka ships (e.g. a system build with other
+    /// security plugins); it must be at least the version Confluent.Kafka needs, or the exporter refuses to start.
+    /// </summary>
+    public string? LibrdkafkaPath { get; set; }
+
     public List<BrokerDefinition> Brokers { get; set; } = [];
 
     public List<TriggerDefinition> Triggers { get; set; } = [];

@@ -5,6 +5,9 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 /// <summary>The exporter's own build output (same configuration as the tests), to start it as a real process.</summary>
 internal static class ExporterBuildOutput
 {
+    /// <summary>The folder of the exporter's build output.</summary>
+    public static string Folder => Path.GetDirectoryName(Dll)!;
+
     public static string Dll
     {
         get

@@ -35,10 +35,12 @@ public sealed class KafkaTriggerBacklog : IDisposable
     /// <param name="requestTimeout">How long each broker request may take (keep it under the metrics' backlog probe timeout).</param>
     /// <returns>The registration; dispose it to stop reporting and close its clients.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     /// <exception cref="InvalidOperationException">The trigger already has a backlog source.</exception>
     public static KafkaTriggerBacklog Register(KnativeEventingMetrics metrics, ClientConfig config, string topic, string groupId, TriggerRef trigger, TimeSpan requestTimeout)
     {
         ArgumentNullException.ThrowIfNull(metrics);
+        KafkaNativeLibrary.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(config);
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentException.ThrowIfNullOrEmpty(groupId);

@@ -92,6 +92,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     /// <param name="logger">Diagnostics; null for none.</param>
     /// <returns>The running consumer; dispose it to stop (stored offsets are committed, the group is left).</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An interval is not positive.</exception>
     public static KnativeKafkaTriggerConsumer Start(
         ConsumerConfig config,
@@ -108,6 +109,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(metrics);
+        KafkaNativeLibrary.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(instrumentation);
         options ??= new KafkaConsumerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CommitInterval, TimeSpan.Zero, nameof(options.CommitInterval));
