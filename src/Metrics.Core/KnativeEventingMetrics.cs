@@ -32,6 +32,7 @@ public sealed class KnativeEventingMetrics : IDisposable
     private readonly CardinalityGuard? _eventSources;
     private readonly CardinalityGuard _errorTypes;
     private readonly BacklogMonitor _backlog;
+    private readonly ConsumerHealthMonitor _consumers = new();
     private readonly RecordingFailureLog _failures;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (the dependency-injection path).</summary>
@@ -96,6 +97,7 @@ public sealed class KnativeEventingMetrics : IDisposable
 
         _backlog = new BacklogMonitor(options.BacklogRefreshInterval, options.BacklogProbeTimeout, logger);
         _meter.CreateObservableGauge(KnativeEventingInstruments.Backlog, _backlog.Observe);
+        _meter.CreateObservableGauge(KnativeEventingInstruments.TriggerConsumers, _consumers.Observe);
     }
 
     /// <summary>The options in force.</summary>
@@ -287,6 +289,18 @@ public sealed class KnativeEventingMetrics : IDisposable
     /// <exception cref="ObjectDisposedException">This instance was disposed.</exception>
     public IDisposable RegisterBacklogSource(TriggerRef trigger, Func<CancellationToken, ValueTask<long>> readBacklog) =>
         _backlog.Register(trigger, readBacklog);
+
+    /// <summary>
+    /// Registers a consumer of <paramref name="trigger"/> for <c>kn.eventing.trigger.consumers</c> (state
+    /// running until the consumer reports otherwise) and for <see cref="Consumers"/>, which health checks read.
+    /// </summary>
+    /// <param name="trigger">The trigger.</param>
+    /// <returns>The consumer's health: mark it failed when the consumer dies, dispose it when the consumer stops.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="trigger"/> is null.</exception>
+    public TriggerConsumerHealth RegisterConsumer(TriggerRef trigger) => _consumers.Register(trigger);
+
+    /// <summary>The registered trigger consumers and their states, e.g. for a health check.</summary>
+    public IReadOnlyList<TriggerConsumerHealth> Consumers => _consumers.Snapshot();
 
     /// <summary>Reads every backlog source now, instead of waiting for the next interval.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>

@@ -14,6 +14,7 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _workers = [];
     private readonly List<IDisposable> _backlogs = [];
+    private readonly List<TriggerConsumerHealth> _health = [];
     private readonly Lock _publishLock = new();
     private BrokerModel _model = null!;
     private bool _closed;
@@ -26,9 +27,11 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
             var queue = new TriggerQueue();
             _queues[trigger.Ref] = queue;
             _backlogs.Add(metrics.RegisterBacklogSource(trigger.Ref, _ => ValueTask.FromResult((long)queue.Pending)));
+            var health = metrics.RegisterConsumer(trigger.Ref);
+            _health.Add(health);
             for (var i = 0; i < trigger.Parallelism; i++)
             {
-                _workers.Add(Task.Run(() => WorkAsync(trigger, queue, dispatch)));
+                _workers.Add(Task.Run(() => WorkUntilDoneAsync(trigger, queue, dispatch, health)));
             }
         }
 
@@ -86,7 +89,21 @@ public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity
         }
 
         _backlogs.ForEach(b => b.Dispose());
+        _health.ForEach(h => h.Dispose());
         _stopping.Dispose();
+    }
+
+    private async Task WorkUntilDoneAsync(TriggerModel trigger, TriggerQueue queue, DispatchEvent dispatch, TriggerConsumerHealth health)
+    {
+        try
+        {
+            await WorkAsync(trigger, queue, dispatch).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            // A worker that dies leaves the trigger's queue to the others, or to nobody: an outage to show.
+            health.MarkFailed(ex, "a dispatch worker ended");
+        }
     }
 
     private async Task WorkAsync(TriggerModel trigger, TriggerQueue queue, DispatchEvent dispatch)

@@ -60,7 +60,7 @@ public static class ExporterHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerHost>());
         builder.Services.AddSingleton<GameSimulator>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddCheck<TriggerConsumersHealthCheck>(TriggerConsumersHealthCheck.Name);
         builder.Services.AddHostedService<StartupBanner>();
 
         var otel = builder.Services.AddOpenTelemetry()
@@ -107,7 +107,13 @@ public static class ExporterHost
             path: null,
             configureBranchedPipeline: null,
             optionsName: null);
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            // Status first (what probes and people read), then why: which trigger's consumer failed and how.
+            ResponseWriter = (context, report) => context.Response.WriteAsync(report.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                ? "Healthy"
+                : $"{report.Status}\n{string.Join("\n", report.Entries.Where(e => e.Value.Status != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}"))}\n"),
+        });
         IngressEndpoint.Map(app);
         StatusEndpoints.Map(app);
 

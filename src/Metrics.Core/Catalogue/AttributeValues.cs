@@ -32,4 +32,14 @@ public static class AttributeValues
         InvalidEventReason.TooLarge => "too_large",
         _ => ErrorTypes.Other,
     };
+
+    /// <summary>The <c>kn.consumer.state</c> value of a consumer state.</summary>
+    /// <param name="state">The state.</param>
+    /// <returns>The attribute value.</returns>
+    public static string Of(ConsumerState state) => state switch
+    {
+        ConsumerState.Running => "running",
+        ConsumerState.Failed => "failed",
+        _ => ErrorTypes.Other,
+    };
 }

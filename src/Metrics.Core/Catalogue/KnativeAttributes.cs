@@ -30,6 +30,9 @@ public static class KnativeAttributes
     /// <summary><c>kn.delivery.outcome</c>: see <see cref="DeliveryOutcome"/>.</summary>
     public const string DeliveryOutcome = "kn.delivery.outcome";
 
+    /// <summary><c>kn.consumer.state</c>: see <see cref="Metrics.ConsumerState"/>.</summary>
+    public const string ConsumerState = "kn.consumer.state";
+
     /// <summary><c>cloudevents.type</c>, bounded by the cardinality guard.</summary>
     public const string CloudEventsType = "cloudevents.type";
 

@@ -81,7 +81,16 @@ public static class KnativeEventingInstruments
         [BrokerName, BrokerNamespace, ErrorType],
         []);
 
+    /// <summary><c>kn.eventing.trigger.consumers</c>.</summary>
+    public static InstrumentDescriptor TriggerConsumers { get; } = new(
+        "kn.eventing.trigger.consumers",
+        InstrumentKind.ObservableGauge,
+        "{consumer}",
+        "Trigger consumers of this process by state: running, or failed (died or cannot start; the trigger's events wait in the backend).",
+        [BrokerName, BrokerNamespace, TriggerName, KnativeAttributes.ConsumerState],
+        []);
+
     /// <summary>Every instrument above, in catalogue order.</summary>
     public static IReadOnlyList<InstrumentDescriptor> All { get; } =
-        [IngressDuration, ProcessDuration, QueueDuration, DispatchDuration, Deliveries, DispatchActive, Backlog, EventsInvalid];
+        [IngressDuration, ProcessDuration, QueueDuration, DispatchDuration, Deliveries, DispatchActive, Backlog, EventsInvalid, TriggerConsumers];
 }

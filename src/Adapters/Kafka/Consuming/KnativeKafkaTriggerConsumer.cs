@@ -31,6 +31,8 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<InvalidEventReason> _loggedReasons = [];
     private readonly Task _loop;
+    private readonly TriggerConsumerHealth _health;
+    private volatile bool _fatal;
     private volatile bool _pauseRequested;
     private bool _paused;
 
@@ -52,6 +54,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
         _instrumentation = instrumentation;
         _options = options;
         _logger = logger;
+        _health = metrics.RegisterConsumer(trigger);
         var builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
@@ -59,13 +62,31 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
                 _assigned.TrySetResult();
             })
             .SetPartitionsRevokedHandler((_, partitions) => LogRevoked(_logger, _group, partitions.Count))
-            .SetErrorHandler((_, error) => LogClientError(_logger, _group, KafkaErrorNames.Of(error.Code), error.Reason));
+            .SetErrorHandler((_, error) =>
+            {
+                LogClientError(_logger, _group, KafkaErrorNames.Of(error.Code), error.Reason);
+                if (error.IsFatal)
+                {
+                    // librdkafka's fatal errors leave the client unusable: the trigger gets nothing until a restart.
+                    _fatal = true;
+                    _health.MarkFailed(null, $"fatal librdkafka error {KafkaErrorNames.Of(error.Code)}: {error.Reason}");
+                }
+            });
         if (config.StatisticsIntervalMs is > 0)
         {
             builder.SetStatisticsHandler((_, json) => _instrumentation.Statistics.Observe(json));
         }
 
-        _consumer = builder.Build();
+        try
+        {
+            _consumer = builder.Build();
+        }
+        catch
+        {
+            _health.Dispose(); // never started: not a consumer to count
+            throw;
+        }
+
         _loop = Task.Factory.StartNew(RunLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -160,6 +181,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
         }
 
         _instrumentation.Statistics.Forget(clientName);
+        _health.Dispose();
         _consumer.Dispose();
         _stopping.Dispose();
         _aborting.Dispose();
@@ -168,7 +190,24 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     /// <summary>How long stopping waits for a cancelled handler to return.</summary>
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>This consumer's state as <c>kn.eventing.trigger.consumers</c> reports it.</summary>
+    public ConsumerState State => _health.State;
+
     private void RunLoop()
+    {
+        try
+        {
+            ConsumeUntilStopped();
+        }
+        catch (Exception ex)
+        {
+            // Not even subscribing worked (e.g. a librdkafka without the functions Confluent.Kafka calls).
+            _health.MarkFailed(ex, "the consume loop ended");
+            LogLoopFailed(_logger, _group, ex);
+        }
+    }
+
+    private void ConsumeUntilStopped()
     {
         _consumer.Subscribe(_topic);
         var token = _aborting.Token;
@@ -178,6 +217,11 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             {
                 ApplyPause();
                 var record = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (!_fatal && _health.State != ConsumerState.Running)
+                {
+                    _health.MarkRunning();
+                }
+
                 if (record is null || record.IsPartitionEOF)
                 {
                     continue;
@@ -188,6 +232,12 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             catch (ConsumeException ex)
             {
                 LogConsumeFailed(_logger, _group, KafkaErrorNames.Of(ex.Error.Code), ex);
+                if (ex.Error.IsFatal)
+                {
+                    _fatal = true;
+                    _health.MarkFailed(ex, $"fatal librdkafka error {KafkaErrorNames.Of(ex.Error.Code)}");
+                    _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
+                }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -195,6 +245,8 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
             }
             catch (Exception ex)
             {
+                // Not a record's problem (those are handled in Handle): the client itself fails.
+                _health.MarkFailed(ex);
                 LogLoopFailed(_logger, _group, ex);
                 _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
             }

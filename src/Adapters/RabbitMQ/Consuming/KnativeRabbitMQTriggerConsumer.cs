@@ -29,7 +29,10 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
     private readonly AsyncEventingBasicConsumer _consumer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _consumeGate = new(1, 1);
+    private readonly TriggerConsumerHealth _health;
+    private readonly IConnection _connection;
     private string? _consumerTag;
+    private volatile bool _cancelling;
     private int _inFlight;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -54,8 +57,12 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
         _logger = logger;
         _endpoint = new RabbitMQEndpoint(connection);
         _consumer = new AsyncEventingBasicConsumer(channel);
+        _connection = connection;
+        _health = metrics.RegisterConsumer(trigger);
         _consumer.ReceivedAsync += OnReceivedAsync;
+        _consumer.UnregisteredAsync += OnUnregisteredAsync;
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        _connection.RecoverySucceededAsync += OnRecoveredAsync;
         _drained.SetResult();
     }
 
@@ -64,6 +71,9 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
 
     /// <summary>Messages delivered to this consumer and not yet acknowledged (handlers in flight).</summary>
     public int Unacknowledged => Volatile.Read(ref _inFlight);
+
+    /// <summary>This consumer's state as <c>kn.eventing.trigger.consumers</c> reports it.</summary>
+    public ConsumerState State => _health.State;
 
     /// <summary>Whether the consumer is currently consuming (not paused).</summary>
     public bool IsConsuming => Volatile.Read(ref _consumerTag) is not null;
@@ -122,8 +132,16 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
         {
             if (_consumerTag is { } tag)
             {
-                await _channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _consumerTag, null);
+                _cancelling = true;
+                try
+                {
+                    await _channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _consumerTag, null);
+                }
+                finally
+                {
+                    _cancelling = false;
+                }
             }
         }
         finally
@@ -144,6 +162,7 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
             {
                 var tag = await _channel.BasicConsumeAsync(_queue, autoAck: false, _consumer, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _consumerTag, tag);
+                _health.MarkRunning();
             }
         }
         finally
@@ -172,6 +191,9 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _channel.ChannelShutdownAsync -= OnChannelShutdownAsync;
+        _consumer.UnregisteredAsync -= OnUnregisteredAsync;
+        _connection.RecoverySucceededAsync -= OnRecoveredAsync;
+        _health.Dispose();
         try
         {
             await _channel.CloseAsync().ConfigureAwait(false);
@@ -247,6 +269,36 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
     private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs e)
     {
         _instrumentation.RecordChannelShutdown(_endpoint, e.Initiator);
+        if (e.Initiator != ShutdownInitiator.Application && !_stopping.IsCancellationRequested)
+        {
+            // A connection loss is recovered (RecoverySucceeded marks it running again); a channel closed by a
+            // channel error is not, and the trigger gets nothing until a restart.
+            _health.MarkFailed(null, $"channel closed by the {e.Initiator.ToString().ToLowerInvariant()}: {e.ReplyCode} {e.ReplyText}");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnregisteredAsync(object sender, ConsumerEventArgs e)
+    {
+        if (!_cancelling && !_stopping.IsCancellationRequested)
+        {
+            // RabbitMQ cancelled the consumer (its queue was deleted, or the node holding it went away).
+            Volatile.Write(ref _consumerTag, null);
+            _health.MarkFailed(null, $"RabbitMQ cancelled the consumer of queue '{_queue}' (queue deleted or its node lost)");
+            LogCancelledByServer(_logger, _queue);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnRecoveredAsync(object sender, AsyncEventArgs e)
+    {
+        if (_channel.IsOpen && Volatile.Read(ref _consumerTag) is not null)
+        {
+            _health.MarkRunning();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -258,6 +310,9 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Reading CloudEvent metadata of a message of queue {Queue} failed; it is recorded without type")]
     private static partial void LogMetadataFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "RabbitMQ cancelled the consumer of queue {Queue} (queue deleted or its node lost); the trigger receives nothing until the exporter restarts")]
+    private static partial void LogCancelledByServer(ILogger logger, string queue);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Stopping the consumer of queue {Queue} failed")]
     private static partial void LogStopFailed(ILogger logger, string queue, Exception exception);
