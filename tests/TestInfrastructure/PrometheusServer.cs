@@ -81,7 +81,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <summary>Runs an instant query; returns how many series it gave (throws with Prometheus's error for a bad query).</summary>
-    public async Task<int> CountSeriesAsync(string query)
+    public async Task<int> CountSeriesAsync(string query) => (await QueryValuesAsync(query)).Count;
+
+    /// <summary>Runs an instant query; returns the value of every series it gave (throws with Prometheus's error for a bad query).</summary>
+    public async Task<IReadOnlyList<double>> QueryValuesAsync(string query)
     {
         using var response = await _http.GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}");
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -91,7 +94,9 @@ public sealed class PrometheusServer : IAsyncDisposable
             throw new InvalidOperationException($"Prometheus rejected '{query}': {root.GetProperty("error").GetString()}");
         }
 
-        return root.GetProperty("data").GetProperty("result").GetArrayLength();
+        return root.GetProperty("data").GetProperty("result").EnumerateArray()
+            .Select(series => double.Parse(series.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
     }
 
     /// <inheritdoc/>

@@ -136,6 +136,23 @@ public sealed class RabbitMQInstrumentation : IDisposable
         _recoveries.Add(1, tags);
     }
 
+    /// <summary>
+    /// Creates a connection's recovery, blocked and shutdown series at 0, so that a panel or an alert reading
+    /// them shows 0 (never happened) rather than no data until the first failure.
+    /// </summary>
+    internal void InitializeConnectionSeries(in RabbitMQEndpoint endpoint)
+    {
+        var tags = EndpointTags(endpoint);
+        _recoveries.Add(0, tags);
+        _blocked.Add(0, tags);
+        foreach (var initiator in (ReadOnlySpan<ShutdownInitiator>)[ShutdownInitiator.Application, ShutdownInitiator.Library, ShutdownInitiator.Peer])
+        {
+            var shutdownTags = EndpointTags(endpoint);
+            shutdownTags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+            _connectionShutdowns.Add(0, shutdownTags);
+        }
+    }
+
     internal void RecordBlocked(in RabbitMQEndpoint endpoint, int delta) => _blocked.Add(delta, EndpointTags(endpoint));
 
     internal void RecordConnectionShutdown(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
@@ -166,6 +183,4 @@ public sealed class RabbitMQInstrumentation : IDisposable
         ShutdownInitiator.Peer => "peer",
         _ => ErrorTypes.Other,
     };
-
-
 }

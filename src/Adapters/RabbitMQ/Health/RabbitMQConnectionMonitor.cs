@@ -6,7 +6,7 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 /// <summary>
 /// Turns a connection's events into transport metrics: automatic recoveries (successful or failed),
 /// blocked and unblocked notifications, and shutdowns. It only observes; reconnecting is
-/// RabbitMQ.Client's automatic recovery.
+/// RabbitMQ.Client's automatic recovery. The connection's series exist from <see cref="Attach"/> on, at 0.
 /// </summary>
 public sealed class RabbitMQConnectionMonitor : IDisposable
 {
@@ -25,6 +25,7 @@ public sealed class RabbitMQConnectionMonitor : IDisposable
         connection.ConnectionBlockedAsync += OnBlockedAsync;
         connection.ConnectionUnblockedAsync += OnUnblockedAsync;
         connection.ConnectionShutdownAsync += OnShutdownAsync;
+        instrumentation.InitializeConnectionSeries(_endpoint);
     }
 
     /// <summary>Whether the broker currently blocks this connection.</summary>
