@@ -18,6 +18,8 @@ done
 # library path (below), as on a machine with librdkafka-dev installed.
 system_rdkafka=$(ls /usr/lib/*-linux-gnu/librdkafka.so.1 2>/dev/null | head -n 1)
 [ -n "$system_rdkafka" ] || missing+=(librdkafka1)
+# Node.js and npm run the dashboards' check against Grafana's published schema (tsc).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "test.sh: installing ${missing[*]} (apt-get)"
@@ -33,6 +35,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: missing ${missing[*]}; the tests that need them will fail with an install hint." >&2
     echo "test.sh: run 'sudo apt-get install -y ${missing[*]}' or run ./test.sh as root." >&2
   fi
+fi
+
+# Grafana's dashboard types and the TypeScript compiler, as pinned in dashboards/schema/package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+  (cd dashboards/schema && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "test.sh: npm ci in dashboards/schema failed; the dashboard schema test will fail with a hint" >&2
 fi
 
 # A foreign librdkafka.so first on the library path for the whole suite: the exporter, the adapters and
