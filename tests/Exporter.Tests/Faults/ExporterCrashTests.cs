@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Knative.Eventing.Metrics.Exporter.Tests.Broker;
 using Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
@@ -57,7 +56,7 @@ public sealed class KafkaExporterCrashTests(KafkaFixture fixture, ITestOutputHel
 }
 
 /// <summary>Producers at 300 events/s against the exporter as a real process, killed mid-flow and restarted on the same ports.</summary>
-internal static partial class ExporterCrash
+internal static class ExporterCrash
 {
     /// <summary>Runs the crash; returns how many events were accepted (202), all of them shown delivered.</summary>
     public static async Task<long> RunAsync(string[] backendArgs, ITestOutputHelper output)
@@ -65,14 +64,14 @@ internal static partial class ExporterCrash
         await using var subscriber = await CountingSubscriber.StartAsync();
         var ports = FreePorts.Take(2);
         string[] args = [
-            ExporterBuildOutput.Dll, "--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}",
+            "--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}",
             .. LoadScenario.ExporterArgs(subscriber.Url), .. backendArgs,
         ];
         var brokerUrl = $"http://127.0.0.1:{ports[0]}/demo/default";
         var metricsUrl = $"http://127.0.0.1:{ports[1]}/metrics";
         using var client = LoadScenario.NewClient();
 
-        ChildProcess first = await StartAsync(args);
+        ChildProcess first = await ExporterBuildOutput.StartListeningAsync(args);
         Task<LoadReport> load;
         long receivedAtKill;
         try
@@ -91,7 +90,7 @@ internal static partial class ExporterCrash
             await first.DisposeAsync();
         }
 
-        await using var second = await StartAsync(args);
+        await using var second = await ExporterBuildOutput.StartListeningAsync(args);
         var report = await load;
         using var http = new HttpClient();
         var scrape = await Poll.UntilAsync(
@@ -113,14 +112,4 @@ internal static partial class ExporterCrash
         Assert.InRange(acceptedBySecond, 1, report.Requests);
         return report.Requests;
     }
-
-    private static async Task<ChildProcess> StartAsync(string[] args)
-    {
-        var process = ChildProcess.Start("dotnet", args, new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1" });
-        await process.WaitForLineAsync(IngressBannerLine(), TimeSpan.FromSeconds(60));
-        return process;
-    }
-
-    [GeneratedRegex(@"ingress: +http://")]
-    private static partial Regex IngressBannerLine();
 }

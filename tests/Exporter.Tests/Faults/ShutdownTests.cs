@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Knative.Eventing.Metrics.Exporter.Tests.Broker;
 using Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
@@ -64,7 +63,7 @@ public sealed class KafkaShutdownTests(KafkaFixture fixture, ITestOutputHelper o
 /// the test), events accepted and in flight, then SIGTERM: the process must exit 0 within
 /// <see cref="DrainTimeout"/> plus a small margin, with no unhandled exception.
 /// </summary>
-internal static partial class SlowSubscriberShutdown
+internal static class SlowSubscriberShutdown
 {
     public const int Events = 20;
     public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
@@ -78,13 +77,12 @@ internal static partial class SlowSubscriberShutdown
         subscriber.Hold();
         var ports = FreePorts.Take(2);
         string[] args = [
-            ExporterBuildOutput.Dll, "--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}",
+            "--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}",
             .. LoadScenario.ExporterArgs(subscriber.Url), .. backendArgs,
             // A per-attempt timeout far past the drain timeout: the subscriber "never" answers.
             "--Broker:Triggers:5:Delivery:Timeout", "PT5M", "--Broker:DrainTimeout", $"PT{DrainTimeout.TotalSeconds}S",
         ];
-        await using var exporter = ChildProcess.Start("dotnet", args, new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1" });
-        await exporter.WaitForLineAsync(IngressBannerLine(), TimeSpan.FromSeconds(60));
+        await using var exporter = await ExporterBuildOutput.StartListeningAsync(args);
         using var client = LoadScenario.NewClient();
         for (var n = 0; n < Events; n++)
         {
@@ -108,7 +106,4 @@ internal static partial class SlowSubscriberShutdown
         Assert.True(took < DrainTimeout + TimeSpan.FromSeconds(5), $"stopping took {took.TotalSeconds:F1} s, drain timeout {DrainTimeout.TotalSeconds} s. Output:\n{exporter.Output}");
         return new Result(delivered);
     }
-
-    [GeneratedRegex(@"ingress: +http://")]
-    private static partial Regex IngressBannerLine();
 }

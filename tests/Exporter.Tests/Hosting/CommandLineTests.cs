@@ -86,7 +86,7 @@ public sealed class CommandLineTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
     {
-        await using var process = ChildProcess.Start("dotnet", [ExporterBuildOutput.Dll, .. args], new Dictionary<string, string> { ["DOTNET_NOLOGO"] = "1" });
+        await using var process = ExporterBuildOutput.Start(args);
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         return (exitCode, process.Output);
     }

@@ -27,6 +27,7 @@ public sealed class KnativeKafkaProducer
     /// <param name="instrumentation">The Kafka transport instruments.</param>
     /// <param name="options">Options; defaults when null.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     public KnativeKafkaProducer(IProducer<byte[]?, byte[]?> producer, BrokerRef broker, string topic, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, KafkaProducerOptions? options)
     {
         _producer = producer ?? throw new ArgumentNullException(nameof(producer));
