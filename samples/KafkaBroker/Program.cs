@@ -17,11 +17,11 @@ var bootstrap = args.FirstOrDefault() ?? "127.0.0.1:9092";
 
 var broker = new BrokerRef("demo", "default", ingressDestination: "knative-broker-demo-default");
 var trigger = new TriggerRef(broker, "leaderboard");
-var topic = KnativeKafkaNames.Topic(broker);
+var topic = KafkaNames.Topic(broker);
 KafkaNativeLibrary.EnsureLoaded(); // before any Kafka client: the librdkafka Confluent.Kafka ships, not the machine's
 using var confluent = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = bootstrap, Acks = Acks.All }).Build();
-var producer = new KnativeKafkaProducer(confluent, broker, topic, metrics, kafka, null);
-await using var consumer = KnativeKafkaTriggerConsumer.Start(new ConsumerConfig { BootstrapServers = bootstrap }, trigger, topic, (delivery, ct) =>
+var producer = new KafkaProducer(confluent, broker, topic, metrics, kafka, null);
+await using var consumer = KafkaTriggerConsumer.Start(new ConsumerConfig { BootstrapServers = bootstrap }, trigger, topic, (delivery, ct) =>
 {
     delivery.Scope.RecordFilterDecision();
     delivery.Scope.StartAttempt(DispatchTarget.Subscriber).Complete(200); // deliver to your subscriber here

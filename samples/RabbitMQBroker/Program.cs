@@ -22,14 +22,14 @@ await using (var setup = await connection.CreateChannelAsync())
     await setup.QueueBindAsync("demo.default.leaderboard", "demo.default", string.Empty);
 }
 
-await using var publisher = await KnativeRabbitMQPublisher.CreateAsync(connection, broker, "demo.default", metrics, rabbit, null, CancellationToken.None);
-await using var consumer = await KnativeRabbitMQTriggerConsumer.StartAsync(connection, trigger, "demo.default.leaderboard", (delivery, ct) =>
+await using var publisher = await RabbitMQPublisher.CreateAsync(connection, broker, "demo.default", metrics, rabbit, null, CancellationToken.None);
+await using var consumer = await RabbitMQTriggerConsumer.StartAsync(connection, trigger, "demo.default.leaderboard", (delivery, ct) =>
 {
     delivery.Scope.RecordFilterDecision();
     delivery.Scope.StartAttempt(DispatchTarget.Subscriber).Complete(200); // deliver to your subscriber here
     return Task.FromResult(DeliveryOutcome.Delivered);
 }, metrics, rabbit, null, null, CancellationToken.None);
-using var backlog = RabbitMQQueueBacklog.Register(metrics, connection, consumer, trigger);
+using var backlog = RabbitMQTriggerBacklog.Register(metrics, connection, consumer, trigger);
 
 var properties = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?> { ["cloudEvents:type"] = "dev.knative.game.score" } };
 await publisher.PublishAsync(string.Empty, properties, "{\"score\":10}"u8.ToArray(), "dev.knative.game.score", null, CancellationToken.None);

@@ -21,7 +21,7 @@ public class KafkaProduceBenchmarks
     private readonly List<Metric> _exported = [];
     private KafkaMockCluster? _mock;
     private IProducer<byte[]?, byte[]?> _producer = null!;
-    private KnativeKafkaProducer _instrumented = null!;
+    private KafkaProducer _instrumented = null!;
     private KnativeEventingMetrics _metrics = null!;
     private KafkaInstrumentation _instrumentation = null!;
     private MeterProvider _provider = null!;
@@ -43,7 +43,7 @@ public class KafkaProduceBenchmarks
         _metrics = new KnativeEventingMetrics(new KnativeEventingMetricsOptions { BrokerClass = "Kafka" }, null);
         _instrumentation = new KafkaInstrumentation();
         _provider = Sdk.CreateMeterProviderBuilder().AddKnativeEventingInstrumentation().AddInMemoryExporter(_exported).Build();
-        _instrumented = new KnativeKafkaProducer(_producer, new BrokerRef("demo", "default", Topic), Topic, _metrics, _instrumentation, null);
+        _instrumented = new KafkaProducer(_producer, new BrokerRef("demo", "default", Topic), Topic, _metrics, _instrumentation, null);
         _message = new Message<byte[]?, byte[]?>
         {
             Value = "{\"player\":\"p\",\"score\":10}"u8.ToArray(),
@@ -74,7 +74,7 @@ public class KafkaProduceBenchmarks
         await Task.WhenAll(_tasks);
     }
 
-    [Benchmark(OperationsPerInvoke = Batch, Description = "KnativeKafkaProducer")]
+    [Benchmark(OperationsPerInvoke = Batch, Description = "KafkaProducer")]
     public async Task Instrumented()
     {
         for (var i = 0; i < Batch; i++)

@@ -20,7 +20,7 @@ public class RabbitMQPublishBenchmarks
     private LocalRabbitMQNode? _node;
     private IConnection _connection = null!;
     private IChannel _plainChannel = null!;
-    private KnativeRabbitMQPublisher _publisher = null!;
+    private RabbitMQPublisher _publisher = null!;
     private KnativeEventingMetrics _metrics = null!;
     private RabbitMQInstrumentation _instrumentation = null!;
     private MeterProvider _provider = null!;
@@ -59,7 +59,7 @@ public class RabbitMQPublishBenchmarks
         _metrics = new KnativeEventingMetrics(new KnativeEventingMetricsOptions { BrokerClass = "RabbitMQBroker" }, null);
         _instrumentation = new RabbitMQInstrumentation();
         _provider = Sdk.CreateMeterProviderBuilder().AddKnativeEventingInstrumentation().AddInMemoryExporter(_exported).Build();
-        _publisher = await KnativeRabbitMQPublisher.CreateAsync(_connection, new BrokerRef("demo", "default", Exchange), Exchange, _metrics, _instrumentation, null, CancellationToken.None);
+        _publisher = await RabbitMQPublisher.CreateAsync(_connection, new BrokerRef("demo", "default", Exchange), Exchange, _metrics, _instrumentation, null, CancellationToken.None);
         _properties = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?> { ["cloudEvents:type"] = "dev.knative.game.score" } };
     }
 
@@ -89,7 +89,7 @@ public class RabbitMQPublishBenchmarks
         await Task.WhenAll(_tasks);
     }
 
-    [Benchmark(OperationsPerInvoke = Batch, Description = "KnativeRabbitMQPublisher")]
+    [Benchmark(OperationsPerInvoke = Batch, Description = "RabbitMQPublisher")]
     public async Task Instrumented()
     {
         for (var i = 0; i < Batch; i++)

@@ -7,8 +7,8 @@ using Knative.Eventing.Metrics.Kafka;
 namespace Knative.Eventing.Metrics.Exporter.Broker;
 
 /// <summary>
-/// Knative's Kafka broker layout through the Kafka adapter: one topic per broker
-/// (<c>{prefix}-broker-{ns}-{name}</c>), one consumer group per trigger (<c>{prefix}-trigger-{ns}-{name}</c>),
+/// Knative's Kafka broker layout through the Kafka adapter: one topic per broker, one consumer group per
+/// trigger (named by <see cref="KafkaNames"/> with the configured prefix),
 /// records in the CloudEvents Kafka binary binding, 202 only after the record was persisted, offsets
 /// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
 /// Operators' librdkafka properties (<see cref="KafkaClientProperties"/>) go over the defaults.
@@ -16,7 +16,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 internal sealed partial class KafkaBackend(string bootstrapServers, string? librdkafkaPath, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
 {
     private static readonly JsonEventFormatter Formatter = new();
-    private readonly Dictionary<BrokerRef, KnativeKafkaProducer> _producers = [];
+    private readonly Dictionary<BrokerRef, KafkaProducer> _producers = [];
     private IProducer<byte[]?, byte[]?>? _producer;
 
     public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
@@ -35,7 +35,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
 
         foreach (var broker in model.Brokers)
         {
-            _producers[broker] = new KnativeKafkaProducer(_producer, broker, Topic(broker), metrics, instrumentation, new KafkaProducerOptions { RecordIngress = false });
+            _producers[broker] = new KafkaProducer(_producer, broker, Topic(broker), metrics, instrumentation, new KafkaProducerOptions { RecordIngress = false });
         }
 
         var config = properties.ForConsumer(new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 });
@@ -88,8 +88,8 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
 
     private void StartTrigger(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch, TimeSpan drainTimeout)
     {
-        var group = $"{prefix}-trigger-{trigger.Ref.Namespace}-{trigger.Ref.Name}";
-        var consumer = KnativeKafkaTriggerConsumer.Start(
+        var group = KafkaNames.ConsumerGroup(trigger.Ref, prefix);
+        var consumer = KafkaTriggerConsumer.Start(
             config,
             trigger.Ref,
             Topic(trigger.Ref.Broker),
@@ -102,7 +102,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         Disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
     }
 
-    private string Topic(BrokerRef broker) => $"{prefix}-broker-{broker.Namespace}-{broker.Name}";
+    private string Topic(BrokerRef broker) => KafkaNames.Topic(broker, prefix);
 
     [LoggerMessage(EventId = 420, Level = LogLevel.Information, Message = "librdkafka {Version} loaded from {File}")]
     private static partial void LogLibrary(ILogger logger, string version, string file);

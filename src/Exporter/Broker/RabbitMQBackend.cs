@@ -17,7 +17,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
 {
     private static readonly JsonEventFormatter Formatter = new();
-    private readonly Dictionary<BrokerRef, KnativeRabbitMQPublisher> _publishers = [];
+    private readonly Dictionary<BrokerRef, RabbitMQPublisher> _publishers = [];
     private IConnection? _publishing;
     private IConnection? _consuming;
 
@@ -40,7 +40,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
 
         foreach (var broker in model.Brokers)
         {
-            _publishers[broker] = await KnativeRabbitMQPublisher.CreateAsync(
+            _publishers[broker] = await RabbitMQPublisher.CreateAsync(
                 _publishing, broker, Exchange(broker), metrics, instrumentation,
                 new RabbitMQPublisherOptions { RecordIngress = false, Mandatory = model.TriggersOf(broker).Any() },
                 cancellationToken).ConfigureAwait(false);
@@ -48,7 +48,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
 
         foreach (var trigger in model.Triggers)
         {
-            var consumer = await KnativeRabbitMQTriggerConsumer.StartAsync(
+            var consumer = await RabbitMQTriggerConsumer.StartAsync(
                 _consuming,
                 trigger.Ref,
                 Queue(trigger.Ref),
@@ -74,7 +74,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
                 loggers.CreateLogger<RabbitMQBackend>(),
                 cancellationToken).ConfigureAwait(false);
             Consumers.Add(consumer);
-            Disposables.Add(RabbitMQQueueBacklog.Register(metrics, _consuming, consumer, trigger.Ref));
+            Disposables.Add(RabbitMQTriggerBacklog.Register(metrics, _consuming, consumer, trigger.Ref));
         }
     }
 
@@ -122,7 +122,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
         return connection;
     }
 
-    private string Exchange(BrokerRef broker) => $"{prefix}.{broker.Namespace}.{broker.Name}";
+    private string Exchange(BrokerRef broker) => RabbitMQNames.Exchange(broker, prefix);
 
-    private string Queue(TriggerRef trigger) => $"{prefix}.{trigger.Namespace}.{trigger.Broker.Name}.{trigger.Name}";
+    private string Queue(TriggerRef trigger) => RabbitMQNames.Queue(trigger, prefix);
 }

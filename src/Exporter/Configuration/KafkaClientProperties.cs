@@ -30,7 +30,7 @@ internal sealed class KafkaClientProperties
 
     private static readonly Dictionary<string, string> ReservedForConsumer = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["group.id"] = "each trigger has its own group, {prefix}-trigger-{namespace}-{name}",
+        ["group.id"] = $"each trigger has its own group, {Knative.Eventing.Metrics.Kafka.KafkaNames.ConsumerGroup(new TriggerRef(new BrokerRef("{namespace}", "{broker}"), "{name}"), "{prefix}")}",
         ["enable.auto.commit"] = "offsets are committed by the exporter after each event's final outcome (at-least-once)",
         ["enable.auto.offset.store"] = "offsets are stored only after each event's final outcome (at-least-once)",
         ["auto.commit.interval.ms"] = "the exporter commits stored offsets every 500 ms",

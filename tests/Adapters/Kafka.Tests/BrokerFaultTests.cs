@@ -13,7 +13,7 @@ public sealed class BrokerFaultTests(KafkaFixture fixture)
         var mock = fixture.RequireMock();
         await using var bed = await KafkaTestBed.CreateAsync(fixture, partitions: 2);
         using var shortTimeout = new ProducerBuilder<byte[]?, byte[]?>(bed.ProducerConfig(messageTimeoutMs: 2000)).Build();
-        var producer = new KnativeKafkaProducer(shortTimeout, bed.Broker, bed.Topic, bed.Metrics, bed.Instrumentation, null);
+        var producer = new KafkaProducer(shortTimeout, bed.Broker, bed.Topic, bed.Metrics, bed.Instrumentation, null);
         var trigger = new TriggerRef(bed.Broker, "leaderboard");
         var (handler, seen, _) = KafkaTestBed.CountingHandler(int.MaxValue);
         var consumer = bed.Consumer(trigger, handler);

@@ -26,7 +26,7 @@ public sealed class InvalidRecordTests(KafkaFixture fixture)
         await Raw(bed, Binary("1.0", type: new byte[] { 0xC3, 0x28 }), "{}");
         bed.Consumer(trigger, handler, options);
 
-        var offsets = await bed.WaitForOffsetsAsync(KnativeKafkaNames.ConsumerGroup(trigger), o => o.Committed == 7);
+        var offsets = await bed.WaitForOffsetsAsync(KafkaNames.ConsumerGroup(trigger), o => o.Committed == 7);
 
         Assert.Equal(7, offsets.Committed);
         Assert.Equal(["1", "2", "3"], seen.Keys.Order());

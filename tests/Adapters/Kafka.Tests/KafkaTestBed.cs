@@ -15,11 +15,11 @@ internal sealed class KafkaTestBed : IAsyncDisposable
     {
         Fixture = fixture;
         Broker = new BrokerRef("demo", $"b{suffix}");
-        Topic = KnativeKafkaNames.Topic(Broker);
+        Topic = KafkaNames.Topic(Broker);
         Broker = new BrokerRef("demo", $"b{suffix}", Topic);
         Producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig()).Build();
         _disposables.Add(Producer);
-        Knative = new KnativeKafkaProducer(Producer, Broker, Topic, Metrics, Instrumentation, null);
+        Knative = new KafkaProducer(Producer, Broker, Topic, Metrics, Instrumentation, null);
     }
 
     public KafkaFixture Fixture { get; }
@@ -36,7 +36,7 @@ internal sealed class KafkaTestBed : IAsyncDisposable
 
     public IProducer<byte[]?, byte[]?> Producer { get; }
 
-    public KnativeKafkaProducer Knative { get; }
+    public KafkaProducer Knative { get; }
 
     public static async Task<KafkaTestBed> CreateAsync(KafkaFixture fixture, int partitions)
     {
@@ -55,10 +55,10 @@ internal sealed class KafkaTestBed : IAsyncDisposable
 
     public ConsumerConfig ConsumerConfig() => new() { BootstrapServers = Fixture.BootstrapServers, SessionTimeoutMs = 6000 };
 
-    public KnativeKafkaTriggerConsumer Consumer(TriggerRef trigger, Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler, KafkaConsumerOptions? options = null)
+    public KafkaTriggerConsumer Consumer(TriggerRef trigger, Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler, KafkaConsumerOptions? options = null)
     {
         options ??= new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200) };
-        var consumer = KnativeKafkaTriggerConsumer.Start(ConsumerConfig(), trigger, Topic, handler, Metrics, Instrumentation, options, null);
+        var consumer = KafkaTriggerConsumer.Start(ConsumerConfig(), trigger, Topic, handler, Metrics, Instrumentation, options, null);
         _consumers.Insert(0, consumer);
         return consumer;
     }

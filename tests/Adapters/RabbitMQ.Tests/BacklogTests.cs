@@ -31,7 +31,7 @@ public sealed class BacklogTests(RabbitMQFixture fixture)
 
             return DeliveryOutcome.Delivered;
         }, parallelism: 5);
-        using var backlog = RabbitMQQueueBacklog.Register(bed.Metrics, bed.Connection, consumer, trigger);
+        using var backlog = RabbitMQTriggerBacklog.Register(bed.Metrics, bed.Connection, consumer, trigger);
         var publisher = await bed.PublisherAsync();
         await consumer.PauseAsync(CancellationToken.None);
 

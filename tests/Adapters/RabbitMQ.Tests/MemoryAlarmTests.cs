@@ -49,7 +49,7 @@ public sealed class MemoryAlarmTests(RabbitMQFixture fixture)
     private static long BlockedConnections(RabbitMQTestBed bed) =>
         bed.Capture.Get(KnativeEventingMeterNames.RabbitMQ, Blocked).Total(("server.address", bed.Fixture.AmqpUri.Host), ("server.port", bed.Fixture.AmqpUri.Port));
 
-    private static Task PublishAsync(KnativeRabbitMQPublisher publisher, int id)
+    private static Task PublishAsync(RabbitMQPublisher publisher, int id)
     {
         var (properties, body) = RabbitMQTestBed.CloudEvent(id);
         return publisher.PublishAsync("k", properties, body, "dev.knative.game.score", null, CancellationToken.None);

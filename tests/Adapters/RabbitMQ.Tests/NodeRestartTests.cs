@@ -88,7 +88,7 @@ public sealed class NodeRestartTests(RabbitMQFixture fixture)
         Assert.Equal(0, stats.Messages);
     }
 
-    private static Task PublishAsync(KnativeRabbitMQPublisher publisher, int id)
+    private static Task PublishAsync(RabbitMQPublisher publisher, int id)
     {
         var (properties, body) = RabbitMQTestBed.CloudEvent(id);
         return publisher.PublishAsync("k", properties, body, "dev.knative.game.score", null, CancellationToken.None);

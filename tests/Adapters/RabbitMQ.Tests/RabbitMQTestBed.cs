@@ -60,16 +60,16 @@ internal sealed class RabbitMQTestBed : IAsyncDisposable
         return (new TriggerRef(Broker, name), queue);
     }
 
-    public async Task<KnativeRabbitMQPublisher> PublisherAsync(RabbitMQPublisherOptions? options = null)
+    public async Task<RabbitMQPublisher> PublisherAsync(RabbitMQPublisherOptions? options = null)
     {
-        var publisher = await KnativeRabbitMQPublisher.CreateAsync(Connection, Broker, Exchange, Metrics, Instrumentation, options, CancellationToken.None);
+        var publisher = await RabbitMQPublisher.CreateAsync(Connection, Broker, Exchange, Metrics, Instrumentation, options, CancellationToken.None);
         _owned.Add(publisher);
         return publisher;
     }
 
-    public async Task<KnativeRabbitMQTriggerConsumer> ConsumerAsync(TriggerRef trigger, string queue, Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler, ushort parallelism = 10)
+    public async Task<RabbitMQTriggerConsumer> ConsumerAsync(TriggerRef trigger, string queue, Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler, ushort parallelism = 10)
     {
-        var consumer = await KnativeRabbitMQTriggerConsumer.StartAsync(
+        var consumer = await RabbitMQTriggerConsumer.StartAsync(
             Connection, trigger, queue, handler, Metrics, Instrumentation, new RabbitMQConsumerOptions { Parallelism = parallelism }, null, CancellationToken.None);
         _owned.Insert(0, consumer);
         return consumer;

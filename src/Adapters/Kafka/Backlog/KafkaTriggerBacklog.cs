@@ -30,7 +30,7 @@ public sealed class KafkaTriggerBacklog : IDisposable
     /// <param name="metrics">The uniform instruments.</param>
     /// <param name="config">Client configuration (bootstrap servers, security).</param>
     /// <param name="topic">The broker's topic.</param>
-    /// <param name="groupId">The trigger's consumer group (<see cref="KnativeKafkaNames.ConsumerGroup"/>).</param>
+    /// <param name="groupId">The trigger's consumer group (<see cref="KafkaNames.ConsumerGroup"/>).</param>
     /// <param name="trigger">The trigger.</param>
     /// <param name="requestTimeout">How long each broker request may take (keep it under the metrics' backlog probe timeout).</param>
     /// <returns>The registration; dispose it to stop reporting and close its clients.</returns>

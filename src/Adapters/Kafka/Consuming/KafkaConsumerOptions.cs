@@ -5,7 +5,7 @@ using Knative.Eventing.Metrics.CloudEvents;
 
 namespace Knative.Eventing.Metrics.Kafka;
 
-/// <summary>Options of <see cref="KnativeKafkaTriggerConsumer"/>.</summary>
+/// <summary>Options of <see cref="KafkaTriggerConsumer"/>.</summary>
 public sealed class KafkaConsumerOptions
 {
     /// <summary>The consumer group; default Knative's <c>knative-trigger-{namespace}-{name}</c>.</summary>

@@ -1,6 +1,6 @@
 namespace Knative.Eventing.Metrics.Kafka;
 
-/// <summary>Options of <see cref="KnativeKafkaProducer"/>.</summary>
+/// <summary>Options of <see cref="KafkaProducer"/>.</summary>
 public sealed class KafkaProducerOptions
 {
     /// <summary>

@@ -2,7 +2,7 @@ using RabbitMQ.Client.Events;
 
 namespace Knative.Eventing.Metrics.RabbitMQ;
 
-/// <summary>Options of <see cref="KnativeRabbitMQTriggerConsumer"/>.</summary>
+/// <summary>Options of <see cref="RabbitMQTriggerConsumer"/>.</summary>
 public sealed class RabbitMQConsumerOptions
 {
     /// <summary>How many messages are handled at once; also the channel's prefetch count. Default 10.</summary>

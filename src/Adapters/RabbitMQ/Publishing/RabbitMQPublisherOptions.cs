@@ -1,6 +1,6 @@
 namespace Knative.Eventing.Metrics.RabbitMQ;
 
-/// <summary>Options of <see cref="KnativeRabbitMQPublisher"/>.</summary>
+/// <summary>Options of <see cref="RabbitMQPublisher"/>.</summary>
 public sealed class RabbitMQPublisherOptions
 {
     /// <summary>Publish as mandatory, so that a message no queue takes fails as <c>unroutable</c> instead of vanishing. Default true.</summary>

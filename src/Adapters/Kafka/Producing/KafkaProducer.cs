@@ -10,7 +10,7 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// <c>kn.eventing.ingress.duration</c> and the transport instruments. The wrapped producer stays yours
 /// (configure <c>acks=all</c> and idempotence as your durability needs).
 /// </summary>
-public sealed class KnativeKafkaProducer
+public sealed class KafkaProducer
 {
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly BrokerRef _broker;
@@ -22,13 +22,13 @@ public sealed class KnativeKafkaProducer
     /// <summary>Wraps a producer for one broker's topic.</summary>
     /// <param name="producer">The Confluent.Kafka producer (not disposed by this class).</param>
     /// <param name="broker">The broker whose ingress produces.</param>
-    /// <param name="topic">The topic (Knative's: <see cref="KnativeKafkaNames.Topic"/>).</param>
+    /// <param name="topic">The topic (Knative's: <see cref="KafkaNames.Topic"/>).</param>
     /// <param name="metrics">The uniform instruments.</param>
     /// <param name="instrumentation">The Kafka transport instruments.</param>
     /// <param name="options">Options; defaults when null.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
-    public KnativeKafkaProducer(IProducer<byte[]?, byte[]?> producer, BrokerRef broker, string topic, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, KafkaProducerOptions? options)
+    public KafkaProducer(IProducer<byte[]?, byte[]?> producer, BrokerRef broker, string topic, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, KafkaProducerOptions? options)
     {
         _producer = producer ?? throw new ArgumentNullException(nameof(producer));
         _broker = broker ?? throw new ArgumentNullException(nameof(broker));

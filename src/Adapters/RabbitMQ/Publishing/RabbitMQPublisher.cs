@@ -11,7 +11,7 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 /// each outcome is recorded in <c>kn.eventing.ingress.duration</c> and the transport instruments.
 /// Thread-safe; reconnects through RabbitMQ.Client's automatic recovery.
 /// </summary>
-public sealed class KnativeRabbitMQPublisher : IAsyncDisposable
+public sealed class RabbitMQPublisher : IAsyncDisposable
 {
     private readonly IChannel _channel;
     private readonly BrokerRef _broker;
@@ -22,7 +22,7 @@ public sealed class KnativeRabbitMQPublisher : IAsyncDisposable
     private readonly RabbitMQEndpoint _endpoint;
     private readonly CoarseDeadline _deadline;
 
-    private KnativeRabbitMQPublisher(IChannel channel, IConnection connection, BrokerRef broker, string exchange, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, RabbitMQPublisherOptions options)
+    private RabbitMQPublisher(IChannel channel, IConnection connection, BrokerRef broker, string exchange, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, RabbitMQPublisherOptions options)
     {
         _channel = channel;
         _broker = broker;
@@ -49,7 +49,7 @@ public sealed class KnativeRabbitMQPublisher : IAsyncDisposable
     /// <returns>The publisher; dispose it to close its channel.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The confirm timeout is not positive.</exception>
-    public static async Task<KnativeRabbitMQPublisher> CreateAsync(
+    public static async Task<RabbitMQPublisher> CreateAsync(
         IConnection connection,
         BrokerRef broker,
         string exchange,
@@ -68,7 +68,7 @@ public sealed class KnativeRabbitMQPublisher : IAsyncDisposable
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken).ConfigureAwait(false);
-        return new KnativeRabbitMQPublisher(channel, connection, broker, exchange, metrics, instrumentation, options);
+        return new RabbitMQPublisher(channel, connection, broker, exchange, metrics, instrumentation, options);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 /// (a passive queue declare on a dedicated channel) plus the messages the local consumer holds
 /// unacknowledged. Read by the core's background refresher, never on the scrape path.
 /// </summary>
-public sealed class RabbitMQQueueBacklog : IDisposable
+public sealed class RabbitMQTriggerBacklog : IDisposable
 {
     private readonly IConnection _connection;
     private readonly string _queue;
@@ -17,7 +17,7 @@ public sealed class RabbitMQQueueBacklog : IDisposable
     private IChannel? _channel;
     private bool _disposed;
 
-    private RabbitMQQueueBacklog(KnativeEventingMetrics metrics, TriggerRef trigger, IConnection connection, string queue, Func<long>? unacknowledged)
+    private RabbitMQTriggerBacklog(KnativeEventingMetrics metrics, TriggerRef trigger, IConnection connection, string queue, Func<long>? unacknowledged)
     {
         _connection = connection;
         _queue = queue;
@@ -33,13 +33,13 @@ public sealed class RabbitMQQueueBacklog : IDisposable
     /// <returns>The registration; dispose it to stop reporting and close its channel.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The trigger already has a backlog source.</exception>
-    public static RabbitMQQueueBacklog Register(KnativeEventingMetrics metrics, IConnection connection, KnativeRabbitMQTriggerConsumer consumer, TriggerRef trigger)
+    public static RabbitMQTriggerBacklog Register(KnativeEventingMetrics metrics, IConnection connection, RabbitMQTriggerConsumer consumer, TriggerRef trigger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(consumer);
         ArgumentNullException.ThrowIfNull(trigger);
-        return new RabbitMQQueueBacklog(metrics, trigger, connection, consumer.Queue, () => consumer.Unacknowledged);
+        return new RabbitMQTriggerBacklog(metrics, trigger, connection, consumer.Queue, () => consumer.Unacknowledged);
     }
 
     /// <summary>
@@ -53,13 +53,13 @@ public sealed class RabbitMQQueueBacklog : IDisposable
     /// <returns>The registration; dispose it to stop reporting.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The trigger already has a backlog source.</exception>
-    public static RabbitMQQueueBacklog Register(KnativeEventingMetrics metrics, IConnection connection, string queue, TriggerRef trigger)
+    public static RabbitMQTriggerBacklog Register(KnativeEventingMetrics metrics, IConnection connection, string queue, TriggerRef trigger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentNullException.ThrowIfNull(trigger);
-        return new RabbitMQQueueBacklog(metrics, trigger, connection, queue, null);
+        return new RabbitMQTriggerBacklog(metrics, trigger, connection, queue, null);
     }
 
     /// <summary>Stops reporting and closes the channel.</summary>

@@ -15,7 +15,7 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// <see cref="KafkaConsumerOptions.OnInvalidRecord"/> and committed past; a handler that throws gets its
 /// record again after a backoff. Records are handled one at a time, in partition order.
 /// </summary>
-public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
+public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
 {
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly TriggerRef _trigger;
@@ -36,7 +36,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     private volatile bool _pauseRequested;
     private bool _paused;
 
-    private KnativeKafkaTriggerConsumer(
+    private KafkaTriggerConsumer(
         ConsumerConfig config,
         TriggerRef trigger,
         string topic,
@@ -115,7 +115,7 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An interval is not positive.</exception>
-    public static KnativeKafkaTriggerConsumer Start(
+    public static KafkaTriggerConsumer Start(
         ConsumerConfig config,
         TriggerRef trigger,
         string topic,
@@ -137,13 +137,13 @@ public sealed partial class KnativeKafkaTriggerConsumer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HandlerRetryBackoff, TimeSpan.Zero, nameof(options.HandlerRetryBackoff));
         var effective = new ConsumerConfig(new Dictionary<string, string>(config))
         {
-            GroupId = options.GroupId ?? config.GroupId ?? KnativeKafkaNames.ConsumerGroup(trigger),
+            GroupId = options.GroupId ?? config.GroupId ?? KafkaNames.ConsumerGroup(trigger),
             EnableAutoCommit = true,
             AutoCommitIntervalMs = (int)options.CommitInterval.TotalMilliseconds,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = config.AutoOffsetReset ?? AutoOffsetReset.Earliest,
         };
-        return new KnativeKafkaTriggerConsumer(effective, trigger, topic, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
+        return new KafkaTriggerConsumer(effective, trigger, topic, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Stops taking records (the record in hand finishes) and commits what was handled; the group keeps the partitions.</summary>

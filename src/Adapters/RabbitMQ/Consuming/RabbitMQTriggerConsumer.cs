@@ -15,7 +15,7 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 /// <see cref="RabbitMQConsumerOptions.Parallelism"/>. Consumers survive connection loss through
 /// RabbitMQ.Client's automatic recovery.
 /// </summary>
-public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
+public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
 {
     private readonly IChannel _channel;
     private readonly TriggerRef _trigger;
@@ -36,7 +36,7 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
     private int _inFlight;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private KnativeRabbitMQTriggerConsumer(
+    private RabbitMQTriggerConsumer(
         IChannel channel,
         IConnection connection,
         TriggerRef trigger,
@@ -91,7 +91,7 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
     /// <returns>The running consumer; dispose it to stop (in-flight handlers are drained first).</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">Parallelism is 0 or the drain timeout is negative.</exception>
-    public static async Task<KnativeRabbitMQTriggerConsumer> StartAsync(
+    public static async Task<RabbitMQTriggerConsumer> StartAsync(
         IConnection connection,
         TriggerRef trigger,
         string queue,
@@ -117,7 +117,7 @@ public sealed partial class KnativeRabbitMQTriggerConsumer : IAsyncDisposable
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: options.Parallelism),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, options.Parallelism, global: false, cancellationToken).ConfigureAwait(false);
-        var consumer = new KnativeRabbitMQTriggerConsumer(channel, connection, trigger, queue, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
+        var consumer = new RabbitMQTriggerConsumer(channel, connection, trigger, queue, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
         await consumer.ResumeAsync(cancellationToken).ConfigureAwait(false);
         return consumer;
     }
