@@ -253,7 +253,7 @@ public sealed class KnativeEventingMetrics : IDisposable
         }
     }
 
-    /// <summary>Counts one event rejected as not a valid CloudEvent in <c>kn.eventing.events.invalid</c>.</summary>
+    /// <summary>Counts one event rejected as not a valid CloudEvent in <c>kn.eventing.events.invalid</c> (at ingress: see <see cref="RecordInvalidMessage"/> for messages read back from the backend).</summary>
     /// <param name="broker">The broker that rejected it.</param>
     /// <param name="reason">Why.</param>
     public void RecordInvalidEvent(BrokerRef broker, InvalidEventReason reason)
@@ -273,6 +273,27 @@ public sealed class KnativeEventingMetrics : IDisposable
         {
             _failures.Report(nameof(RecordInvalidEvent), ex);
         }
+    }
+
+    /// <summary>
+    /// The one rule, for every broker, for a message a trigger's consumer reads back from the backend that is
+    /// not a valid CloudEvent (written there by a foreign producer): it is counted once in
+    /// <c>kn.eventing.events.invalid</c> by each trigger consumer that reads it (each rejects it), it gets
+    /// no <c>kn.eventing.deliveries</c> outcome (it is not an event: it has no type and reaches no subscriber),
+    /// and the consumer then acknowledges or commits past it, so it is never read again. Consumers call
+    /// this instead of <see cref="RecordInvalidEvent"/>; never throws.
+    /// </summary>
+    /// <param name="trigger">The trigger whose consumer read the message.</param>
+    /// <param name="reason">Why it is not a valid CloudEvent.</param>
+    public void RecordInvalidMessage(TriggerRef trigger, InvalidEventReason reason)
+    {
+        if (trigger is null)
+        {
+            _failures.Report(nameof(RecordInvalidMessage), new ArgumentNullException(nameof(trigger)));
+            return;
+        }
+
+        RecordInvalidEvent(trigger.Broker, reason);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public class KafkaProduceBenchmarks
         _metrics = new KnativeEventingMetrics(new KnativeEventingMetricsOptions { BrokerClass = "Kafka" }, null);
         _instrumentation = new KafkaInstrumentation();
         _provider = Sdk.CreateMeterProviderBuilder().AddKnativeEventingInstrumentation().AddInMemoryExporter(_exported).Build();
-        _instrumented = new KafkaProducer(_producer, new BrokerRef("demo", "default", Topic), Topic, _metrics, _instrumentation, null);
+        _instrumented = KafkaProducer.CreateAsync(_producer, new BrokerRef("demo", "default", Topic), _metrics, _instrumentation, new KafkaProducerOptions { Topic = Topic }).GetAwaiter().GetResult(); // completes at once
         _message = new Message<byte[]?, byte[]?>
         {
             Value = "{\"player\":\"p\",\"score\":10}"u8.ToArray(),
@@ -79,7 +79,7 @@ public class KafkaProduceBenchmarks
     {
         for (var i = 0; i < Batch; i++)
         {
-            _tasks[i] = _instrumented.ProduceAsync(_message, "dev.knative.game.score", null, CancellationToken.None);
+            _tasks[i] = _instrumented.PublishAsync(_message, "dev.knative.game.score", null, CancellationToken.None);
         }
 
         await Task.WhenAll(_tasks);

@@ -59,7 +59,7 @@ public class RabbitMQPublishBenchmarks
         _metrics = new KnativeEventingMetrics(new KnativeEventingMetricsOptions { BrokerClass = "RabbitMQBroker" }, null);
         _instrumentation = new RabbitMQInstrumentation();
         _provider = Sdk.CreateMeterProviderBuilder().AddKnativeEventingInstrumentation().AddInMemoryExporter(_exported).Build();
-        _publisher = await RabbitMQPublisher.CreateAsync(_connection, new BrokerRef("demo", "default", Exchange), Exchange, _metrics, _instrumentation, null, CancellationToken.None);
+        _publisher = await RabbitMQPublisher.CreateAsync(_connection, new BrokerRef("demo", "default", Exchange), _metrics, _instrumentation, new RabbitMQPublisherOptions { Exchange = Exchange });
         _properties = new BasicProperties { Persistent = true, Headers = new Dictionary<string, object?> { ["cloudEvents:type"] = "dev.knative.game.score" } };
     }
 

@@ -35,7 +35,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
 
         foreach (var broker in model.Brokers)
         {
-            _producers[broker] = new KafkaProducer(_producer, broker, Topic(broker), metrics, instrumentation, new KafkaProducerOptions { RecordIngress = false });
+            _producers[broker] = await KafkaProducer.CreateAsync(_producer, broker, metrics, instrumentation, new KafkaProducerOptions { Topic = Topic(broker), RecordIngress = false, Formatter = Formatter }, cancellationToken).ConfigureAwait(false);
         }
 
         var config = properties.ForConsumer(new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 });
@@ -43,7 +43,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         {
             foreach (var trigger in model.Triggers)
             {
-                StartTrigger(trigger, config, dispatch, model.DrainTimeout);
+                await StartTriggerAsync(trigger, config, dispatch, model.DrainTimeout, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
@@ -59,7 +59,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         var producer = _producers[broker];
         foreach (var cloudEvent in events)
         {
-            await producer.ProduceAsync(KafkaCloudEventBinding.Encode(cloudEvent, ContentMode.Binary, Formatter), cloudEvent.Type, null, cancellationToken).ConfigureAwait(false);
+            await producer.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -86,18 +86,18 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
             StatisticsIntervalMs = 5000,
         })).SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json)).Build();
 
-    private void StartTrigger(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch, TimeSpan drainTimeout)
+    private async Task StartTriggerAsync(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
         var group = KafkaNames.ConsumerGroup(trigger.Ref, prefix);
-        var consumer = KafkaTriggerConsumer.Start(
+        var consumer = await KafkaTriggerConsumer.StartAsync(
             config,
             trigger.Ref,
-            Topic(trigger.Ref.Broker),
             (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
             metrics,
             instrumentation,
-            new KafkaConsumerOptions { GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500), DrainTimeout = drainTimeout },
-            loggers.CreateLogger<KafkaBackend>());
+            new KafkaConsumerOptions { Topic = Topic(trigger.Ref.Broker), GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500), DrainTimeout = drainTimeout },
+            loggers.CreateLogger<KafkaBackend>(),
+            cancellationToken).ConfigureAwait(false);
         Consumers.Add(consumer);
         Disposables.Add(KafkaTriggerBacklog.Register(metrics, config, Topic(trigger.Ref.Broker), group, trigger.Ref, TimeSpan.FromSeconds(4)));
     }

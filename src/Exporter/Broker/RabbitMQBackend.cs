@@ -41,8 +41,8 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
         foreach (var broker in model.Brokers)
         {
             _publishers[broker] = await RabbitMQPublisher.CreateAsync(
-                _publishing, broker, Exchange(broker), metrics, instrumentation,
-                new RabbitMQPublisherOptions { RecordIngress = false, Mandatory = model.TriggersOf(broker).Any() },
+                _publishing, broker, metrics, instrumentation,
+                new RabbitMQPublisherOptions { Exchange = Exchange(broker), RecordIngress = false, Mandatory = model.TriggersOf(broker).Any(), Formatter = Formatter },
                 cancellationToken).ConfigureAwait(false);
         }
 
@@ -51,26 +51,10 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
             var consumer = await RabbitMQTriggerConsumer.StartAsync(
                 _consuming,
                 trigger.Ref,
-                Queue(trigger.Ref),
-                async (delivery, ct) =>
-                {
-                    CloudEvent cloudEvent;
-                    try
-                    {
-                        var message = delivery.Message;
-                        cloudEvent = AmqpCloudEventBinding.Decode(message.BasicProperties.Headers, message.BasicProperties.ContentType, message.Body, Formatter, null);
-                    }
-                    catch (InvalidCloudEventException ex)
-                    {
-                        metrics.RecordInvalidEvent(trigger.Ref.Broker, ex.Reason);
-                        return DeliveryOutcome.Dropped;
-                    }
-
-                    return await dispatch(trigger, cloudEvent, delivery.Scope, ct).ConfigureAwait(false);
-                },
+                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
                 metrics,
                 instrumentation,
-                new RabbitMQConsumerOptions { Parallelism = (ushort)trigger.Parallelism, DrainTimeout = model.DrainTimeout },
+                new RabbitMQConsumerOptions { Queue = Queue(trigger.Ref), Parallelism = (ushort)trigger.Parallelism, DrainTimeout = model.DrainTimeout, Formatter = Formatter },
                 loggers.CreateLogger<RabbitMQBackend>(),
                 cancellationToken).ConfigureAwait(false);
             Consumers.Add(consumer);
@@ -83,9 +67,7 @@ public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetri
         var publisher = _publishers[broker];
         foreach (var cloudEvent in events)
         {
-            var message = AmqpCloudEventBinding.Encode(cloudEvent, ContentMode.Binary, Formatter);
-            var properties = new BasicProperties { Persistent = true, ContentType = message.ContentType, Headers = message.ApplicationProperties };
-            await publisher.PublishAsync(string.Empty, properties, message.Body, cloudEvent.Type, null, cancellationToken).ConfigureAwait(false);
+            await publisher.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
         }
     }
 

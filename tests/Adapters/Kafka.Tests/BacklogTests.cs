@@ -23,7 +23,7 @@ public sealed class BacklogTests(KafkaFixture fixture)
         using var backlog = KafkaTriggerBacklog.Register(bed.Metrics, bed.ConsumerConfig(), bed.Topic, consumer.GroupId, trigger, TimeSpan.FromSeconds(10));
         await AssertBacklogAsync(bed, consumer.GroupId, 0);
 
-        consumer.Pause();
+        await consumer.PauseAsync();
         var pausedAt = seen.Count;
         for (var id = 20; id < 70; id++)
         {
@@ -34,7 +34,7 @@ public sealed class BacklogTests(KafkaFixture fixture)
         Assert.Equal(pausedAt, seen.Count);
         Assert.Equal(70, paused.HighWatermarks);
 
-        consumer.Resume();
+        await consumer.ResumeAsync();
         await bed.WaitForOffsetsAsync(consumer.GroupId, o => o.Committed == 70);
         await AssertBacklogAsync(bed, consumer.GroupId, 0);
         Assert.Equal(70, seen.Count);

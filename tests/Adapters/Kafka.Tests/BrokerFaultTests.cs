@@ -13,7 +13,7 @@ public sealed class BrokerFaultTests(KafkaFixture fixture)
         var mock = fixture.RequireMock();
         await using var bed = await KafkaTestBed.CreateAsync(fixture, partitions: 2);
         using var shortTimeout = new ProducerBuilder<byte[]?, byte[]?>(bed.ProducerConfig(messageTimeoutMs: 2000)).Build();
-        var producer = new KafkaProducer(shortTimeout, bed.Broker, bed.Topic, bed.Metrics, bed.Instrumentation, null);
+        var producer = await KafkaProducer.CreateAsync(shortTimeout, bed.Broker, bed.Metrics, bed.Instrumentation);
         var trigger = new TriggerRef(bed.Broker, "leaderboard");
         var (handler, seen, _) = KafkaTestBed.CountingHandler(int.MaxValue);
         var consumer = bed.Consumer(trigger, handler);
@@ -25,7 +25,7 @@ public sealed class BrokerFaultTests(KafkaFixture fixture)
         {
             try
             {
-                await producer.ProduceAsync(KafkaCloudEventBinding.Encode(KafkaTestBed.Event(id), CloudNative.CloudEvents.ContentMode.Binary, new CloudNative.CloudEvents.SystemTextJson.JsonEventFormatter()), "dev.knative.game.score", null, CancellationToken.None);
+                await producer.PublishAsync(KafkaTestBed.Event(id), null, CancellationToken.None);
                 acknowledged.Add(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 return true;
             }

@@ -21,7 +21,7 @@ public sealed class ConsumerFailureTests(KafkaFixture fixture)
         var trigger = new TriggerRef(bed.Broker, "doomed");
         var (handler, seen, _) = KafkaTestBed.CountingHandler(int.MaxValue);
         var config = new ConsumerConfig(bed.ConsumerConfig()) { GroupInstanceId = $"doomed-{Guid.NewGuid():N}", HeartbeatIntervalMs = 300 };
-        await using var consumer = KafkaTriggerConsumer.Start(config, trigger, bed.Topic, handler, bed.Metrics, bed.Instrumentation, new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200) }, null);
+        await using var consumer = await KafkaTriggerConsumer.StartAsync(config, trigger, handler, bed.Metrics, bed.Instrumentation, new KafkaConsumerOptions { Topic = bed.Topic, CommitInterval = TimeSpan.FromMilliseconds(200) });
         using var backlog = KafkaTriggerBacklog.Register(bed.Metrics, bed.ConsumerConfig(), bed.Topic, consumer.GroupId, trigger, TimeSpan.FromSeconds(10));
         await consumer.Assigned.WaitAsync(TimeSpan.FromSeconds(60));
         for (var id = 0; id < 5; id++)
@@ -33,7 +33,7 @@ public sealed class ConsumerFailureTests(KafkaFixture fixture)
         Assert.Equal((1, 0), States(bed));
 
         mock.PushRequestErrors(HeartbeatApiKey, ErrorCode.FencedInstanceId);
-        await Poll.UntilAsync(() => Task.FromResult(consumer.State), s => s == ConsumerState.Failed, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
+        await Poll.UntilAsync(() => Task.FromResult(consumer.State), (ConsumerState s) => s == ConsumerState.Failed, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
 
         Assert.Equal(ConsumerState.Failed, consumer.State);
         Assert.Equal((0, 1), States(bed));

@@ -15,7 +15,7 @@ public sealed class InvalidRecordTests(KafkaFixture fixture)
         var trigger = new TriggerRef(bed.Broker, "audit");
         var (handler, seen, _) = KafkaTestBed.CountingHandler(int.MaxValue);
         var policy = new List<InvalidEventReason>();
-        var options = new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200), OnInvalidRecord = (_, ex) => { lock (policy) { policy.Add(ex.Reason); } } };
+        var options = new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200), OnInvalidMessage = (_, ex) => { lock (policy) { policy.Add(ex.Reason); } } };
 
         await bed.ProduceAsync(1);
         await Raw(bed, new Headers { { "content-type", Encoding.UTF8.GetBytes("application/json") } }, "{\"no\":\"headers\"}");

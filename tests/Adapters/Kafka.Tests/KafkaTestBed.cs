@@ -19,7 +19,7 @@ internal sealed class KafkaTestBed : IAsyncDisposable
         Broker = new BrokerRef("demo", $"b{suffix}", Topic);
         Producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig()).Build();
         _disposables.Add(Producer);
-        Knative = new KafkaProducer(Producer, Broker, Topic, Metrics, Instrumentation, null);
+        Knative = KafkaProducer.CreateAsync(Producer, Broker, Metrics, Instrumentation).GetAwaiter().GetResult(); // completes at once
     }
 
     public KafkaFixture Fixture { get; }
@@ -58,7 +58,8 @@ internal sealed class KafkaTestBed : IAsyncDisposable
     public KafkaTriggerConsumer Consumer(TriggerRef trigger, Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler, KafkaConsumerOptions? options = null)
     {
         options ??= new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200) };
-        var consumer = KafkaTriggerConsumer.Start(ConsumerConfig(), trigger, Topic, handler, Metrics, Instrumentation, options, null);
+        options.Topic ??= Topic;
+        var consumer = KafkaTriggerConsumer.StartAsync(ConsumerConfig(), trigger, handler, Metrics, Instrumentation, options).GetAwaiter().GetResult(); // completes at once
         _consumers.Insert(0, consumer);
         return consumer;
     }
@@ -75,7 +76,7 @@ internal sealed class KafkaTestBed : IAsyncDisposable
     };
 
     public Task<TopicPartitionOffset> ProduceAsync(int id) =>
-        Knative.ProduceAsync(KafkaCloudEventBinding.Encode(Event(id), ContentMode.Binary, new JsonEventFormatter()), "dev.knative.game.score", null, CancellationToken.None);
+        Knative.PublishAsync(Event(id), null, CancellationToken.None);
 
     /// <summary>A handler that records each delivered id and completes when <paramref name="expected"/> distinct ids arrived.</summary>
     public static (Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> Handler, ConcurrentDictionary<string, int> Seen, Task AllSeen) CountingHandler(int expected)

@@ -62,7 +62,9 @@ internal sealed class RabbitMQTestBed : IAsyncDisposable
 
     public async Task<RabbitMQPublisher> PublisherAsync(RabbitMQPublisherOptions? options = null)
     {
-        var publisher = await RabbitMQPublisher.CreateAsync(Connection, Broker, Exchange, Metrics, Instrumentation, options, CancellationToken.None);
+        options ??= new RabbitMQPublisherOptions();
+        options.Exchange ??= Exchange;
+        var publisher = await RabbitMQPublisher.CreateAsync(Connection, Broker, Metrics, Instrumentation, options);
         _owned.Add(publisher);
         return publisher;
     }
@@ -70,7 +72,7 @@ internal sealed class RabbitMQTestBed : IAsyncDisposable
     public async Task<RabbitMQTriggerConsumer> ConsumerAsync(TriggerRef trigger, string queue, Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler, ushort parallelism = 10)
     {
         var consumer = await RabbitMQTriggerConsumer.StartAsync(
-            Connection, trigger, queue, handler, Metrics, Instrumentation, new RabbitMQConsumerOptions { Parallelism = parallelism }, null, CancellationToken.None);
+            Connection, trigger, handler, Metrics, Instrumentation, new RabbitMQConsumerOptions { Queue = queue, Parallelism = parallelism });
         _owned.Insert(0, consumer);
         return consumer;
     }

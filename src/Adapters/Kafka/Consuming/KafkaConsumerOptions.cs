@@ -8,7 +8,10 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// <summary>Options of <see cref="KafkaTriggerConsumer"/>.</summary>
 public sealed class KafkaConsumerOptions
 {
-    /// <summary>The consumer group; default Knative's <c>knative-trigger-{namespace}-{name}</c>.</summary>
+    /// <summary>The topic to consume; default <see cref="KafkaNames.Topic"/> of the trigger's broker.</summary>
+    public string? Topic { get; set; }
+
+    /// <summary>The consumer group; default <see cref="KafkaNames.ConsumerGroup"/> of the trigger (Knative's <c>knative-trigger-{namespace}-{name}</c>).</summary>
     public string? GroupId { get; set; }
 
     /// <summary>How often stored offsets (records with a final outcome) are committed. Default 1 s; also committed on pause and stop.</summary>
@@ -23,14 +26,14 @@ public sealed class KafkaConsumerOptions
     /// <summary>The event format for structured mode and binary-mode data (default JSON).</summary>
     public CloudEventFormatter Formatter { get; set; } = new JsonEventFormatter();
 
-    /// <summary>Known extension attributes with their types; others are strings.</summary>
-    public IList<CloudEventAttribute> ExtensionAttributes { get; } = new List<CloudEventAttribute>();
+    /// <summary>Extension attributes to decode with their types (others are read as strings).</summary>
+    public IList<CloudEventAttribute> ExtensionAttributes { get; } = [];
 
     /// <summary>
-    /// Called with every record that is not a valid CloudEvent before its offset is committed past it
-    /// (e.g. to send it to a dead-letter topic). Such records are always counted in
+    /// Called with every record that is not a valid CloudEvent (e.g. to send it to a dead-letter topic)
+    /// before its offset is committed past it. Such records are always counted in
     /// <c>kn.eventing.events.invalid</c> and logged; they never stop the consumer. If this callback
-    /// throws, the record is handled again after <see cref="HandlerRetryBackoff"/>.
+    /// throws, the record is read again after <see cref="HandlerRetryBackoff"/>.
     /// </summary>
-    public Action<ConsumeResult<byte[]?, byte[]?>, InvalidCloudEventException>? OnInvalidRecord { get; set; }
+    public Action<ConsumeResult<byte[]?, byte[]?>, InvalidCloudEventException>? OnInvalidMessage { get; set; }
 }

@@ -12,7 +12,7 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// <see cref="DeliveryScope"/>; the returned final outcome is counted in <c>kn.eventing.deliveries</c> and
 /// only then is the record's offset stored for commit (at-least-once). A record that is not a valid
 /// CloudEvent is counted in <c>kn.eventing.events.invalid</c>, offered to
-/// <see cref="KafkaConsumerOptions.OnInvalidRecord"/> and committed past; a handler that throws gets its
+/// <see cref="KafkaConsumerOptions.OnInvalidMessage"/> and committed past; a handler that throws gets its
 /// record again after a backoff. Records are handled one at a time, in partition order.
 /// </summary>
 public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
@@ -102,39 +102,40 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     /// <summary>Whether consuming is paused.</summary>
     public bool IsPaused => _pauseRequested;
 
-    /// <summary>Starts consuming <paramref name="topic"/> for <paramref name="trigger"/>.</summary>
+    /// <summary>Starts consuming the broker's topic for <paramref name="trigger"/> in the trigger's consumer group.</summary>
     /// <param name="config">Client configuration (bootstrap servers, security, …); group, commit and offset-store settings are set here.</param>
     /// <param name="trigger">The trigger.</param>
-    /// <param name="topic">The broker's topic.</param>
     /// <param name="handler">Filters and delivers one event, reporting through the delivery's scope; returns the final outcome.</param>
     /// <param name="metrics">The uniform instruments.</param>
     /// <param name="instrumentation">The Kafka transport instruments.</param>
-    /// <param name="options">Options; defaults when null.</param>
+    /// <param name="options">Options (the topic, group, commit interval, decoding, …); defaults when null.</param>
     /// <param name="logger">Diagnostics; null for none.</param>
+    /// <param name="cancellationToken">Cancels starting.</param>
     /// <returns>The running consumer; dispose it to stop (stored offsets are committed, the group is left).</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An interval is not positive.</exception>
-    public static KafkaTriggerConsumer Start(
+    public static Task<KafkaTriggerConsumer> StartAsync(
         ConsumerConfig config,
         TriggerRef trigger,
-        string topic,
         Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
         KnativeEventingMetrics metrics,
         KafkaInstrumentation instrumentation,
-        KafkaConsumerOptions? options,
-        ILogger? logger)
+        KafkaConsumerOptions? options = null,
+        ILogger? logger = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(trigger);
-        ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(metrics);
-        KafkaNativeLibrary.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(instrumentation);
+        cancellationToken.ThrowIfCancellationRequested();
+        KafkaNativeLibrary.EnsureLoaded();
         options ??= new KafkaConsumerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CommitInterval, TimeSpan.Zero, nameof(options.CommitInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HandlerRetryBackoff, TimeSpan.Zero, nameof(options.HandlerRetryBackoff));
+        ArgumentNullException.ThrowIfNull(options.Formatter, nameof(options.Formatter));
         var effective = new ConsumerConfig(new Dictionary<string, string>(config))
         {
             GroupId = options.GroupId ?? config.GroupId ?? KafkaNames.ConsumerGroup(trigger),
@@ -143,14 +144,29 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             EnableAutoOffsetStore = false,
             AutoOffsetReset = config.AutoOffsetReset ?? AutoOffsetReset.Earliest,
         };
-        return new KafkaTriggerConsumer(effective, trigger, topic, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
+        var topic = options.Topic ?? KafkaNames.Topic(trigger.Broker);
+        return Task.FromResult(new KafkaTriggerConsumer(effective, trigger, topic, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance));
     }
 
     /// <summary>Stops taking records (the record in hand finishes) and commits what was handled; the group keeps the partitions.</summary>
-    public void Pause() => _pauseRequested = true;
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the request is made (the consume loop applies it on its next turn, within 100 ms).</returns>
+    public Task PauseAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _pauseRequested = true;
+        return Task.CompletedTask;
+    }
 
     /// <summary>Takes records again.</summary>
-    public void Resume() => _pauseRequested = false;
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the request is made.</returns>
+    public Task ResumeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _pauseRequested = false;
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// Stops: takes no new record, waits up to <see cref="KafkaConsumerOptions.DrainTimeout"/> for the record in
@@ -310,13 +326,13 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             catch (InvalidCloudEventException invalid)
             {
                 errorType = ErrorTypes.InvalidCloudEvent;
-                _metrics.RecordInvalidEvent(_trigger.Broker, invalid.Reason);
+                _metrics.RecordInvalidMessage(_trigger, invalid.Reason); // the one rule for every broker
                 if (_loggedReasons.Add(invalid.Reason))
                 {
                     LogInvalidRecord(_logger, _group, record.TopicPartitionOffset.ToString(), invalid.Message);
                 }
 
-                _options.OnInvalidRecord?.Invoke(record, invalid);
+                _options.OnInvalidMessage?.Invoke(record, invalid);
                 _consumer.StoreOffset(record);
                 return;
             }

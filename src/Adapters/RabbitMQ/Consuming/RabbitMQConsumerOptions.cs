@@ -1,3 +1,6 @@
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Knative.Eventing.Metrics.CloudEvents;
 using RabbitMQ.Client.Events;
 
 namespace Knative.Eventing.Metrics.RabbitMQ;
@@ -5,6 +8,9 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 /// <summary>Options of <see cref="RabbitMQTriggerConsumer"/>.</summary>
 public sealed class RabbitMQConsumerOptions
 {
+    /// <summary>The queue to consume; default <see cref="RabbitMQNames.Queue"/> of the trigger.</summary>
+    public string? Queue { get; set; }
+
     /// <summary>How many messages are handled at once; also the channel's prefetch count. Default 10.</summary>
     public ushort Parallelism { get; set; } = 10;
 
@@ -18,9 +24,16 @@ public sealed class RabbitMQConsumerOptions
     /// <summary>How long disposing waits for handlers in flight before closing the channel (their messages are then requeued by the broker). Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The event format for structured mode and binary-mode data (default JSON).</summary>
+    public CloudEventFormatter Formatter { get; set; } = new JsonEventFormatter();
+
+    /// <summary>Extension attributes to decode with their types (others are read as strings).</summary>
+    public IList<CloudEventAttribute> ExtensionAttributes { get; } = [];
+
     /// <summary>
-    /// Reads the CloudEvent type, source and <c>knativearrivaltime</c> of a message. The default reads the
-    /// AMQP binding's application properties (<c>cloudEvents:type</c>, also <c>cloudEvents_type</c>).
+    /// Called with every message that is not a valid CloudEvent (e.g. to dead-letter it) before it is
+    /// acknowledged past. Such messages are always counted in <c>kn.eventing.events.invalid</c> and logged;
+    /// they never stop the consumer. If this callback throws, the message is requeued and read again.
     /// </summary>
-    public Func<BasicDeliverEventArgs, EventMetadata> ReadMetadata { get; set; } = AmqpCloudEventHeaders.Read;
+    public Action<BasicDeliverEventArgs, InvalidCloudEventException>? OnInvalidMessage { get; set; }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using CloudNative.CloudEvents;
+using Knative.Eventing.Metrics.CloudEvents;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
@@ -7,8 +9,11 @@ using RabbitMQ.Client.Events;
 namespace Knative.Eventing.Metrics.RabbitMQ;
 
 /// <summary>
-/// Consumes a trigger's queue and measures it: each message is handed to the implementer's handler
-/// with a <see cref="DeliveryScope"/>; the handler filters and delivers (reporting attempts) and returns
+/// Consumes a trigger's queue and measures it: each message is decoded with the CloudEvents AMQP binding
+/// and handed to the implementer's handler with a <see cref="DeliveryScope"/>; a message that is not a
+/// valid CloudEvent is counted in <c>kn.eventing.events.invalid</c>, offered to
+/// <see cref="RabbitMQConsumerOptions.OnInvalidMessage"/> and acknowledged past (the rule of
+/// <see cref="KnativeEventingMetrics.RecordInvalidMessage"/>); the handler filters and delivers (reporting attempts) and returns
 /// the final outcome, which is counted in <c>kn.eventing.deliveries</c>; only then is the message
 /// acknowledged. A handler that throws gets its message requeued (nothing accepted is lost) and the
 /// failure counted in <c>messaging.process.duration</c>. Prefetch and handler concurrency equal
@@ -30,9 +35,11 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _consumeGate = new(1, 1);
     private readonly TriggerConsumerHealth _health;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<InvalidEventReason, byte> _loggedReasons = new();
     private readonly IConnection _connection;
     private string? _consumerTag;
     private volatile bool _cancelling;
+    private bool _paused;
     private int _inFlight;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -75,17 +82,16 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     /// <summary>This consumer's state as <c>kn.eventing.trigger.consumers</c> reports it.</summary>
     public ConsumerState State => _health.State;
 
-    /// <summary>Whether the consumer is currently consuming (not paused).</summary>
-    public bool IsConsuming => Volatile.Read(ref _consumerTag) is not null;
+    /// <summary>Whether consuming is paused (<see cref="PauseAsync"/>).</summary>
+    public bool IsPaused => Volatile.Read(ref _paused);
 
-    /// <summary>Opens a channel on <paramref name="connection"/> and starts consuming <paramref name="queue"/>.</summary>
+    /// <summary>Opens a channel on <paramref name="connection"/> and starts consuming the trigger's queue.</summary>
     /// <param name="connection">An open connection (automatic recovery enabled, the default).</param>
     /// <param name="trigger">The trigger whose queue this is.</param>
-    /// <param name="queue">The queue (durable, declared by the broker implementation).</param>
     /// <param name="handler">Filters and delivers one event, reporting through the delivery's scope; returns the final outcome.</param>
     /// <param name="metrics">The uniform instruments.</param>
     /// <param name="instrumentation">The RabbitMQ transport instruments.</param>
-    /// <param name="options">Options; defaults when null.</param>
+    /// <param name="options">Options (the queue, parallelism, decoding, …); defaults when null.</param>
     /// <param name="logger">Diagnostics; null for none.</param>
     /// <param name="cancellationToken">Cancels starting.</param>
     /// <returns>The running consumer; dispose it to stop (in-flight handlers are drained first).</returns>
@@ -94,24 +100,23 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     public static async Task<RabbitMQTriggerConsumer> StartAsync(
         IConnection connection,
         TriggerRef trigger,
-        string queue,
         Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
         KnativeEventingMetrics metrics,
         RabbitMQInstrumentation instrumentation,
-        RabbitMQConsumerOptions? options,
-        ILogger? logger,
-        CancellationToken cancellationToken)
+        RabbitMQConsumerOptions? options = null,
+        ILogger? logger = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(trigger);
-        ArgumentException.ThrowIfNullOrEmpty(queue);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(instrumentation);
         options ??= new RabbitMQConsumerOptions();
         ArgumentOutOfRangeException.ThrowIfZero(options.Parallelism, nameof(options.Parallelism));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DrainTimeout, TimeSpan.Zero, nameof(options.DrainTimeout));
-        ArgumentNullException.ThrowIfNull(options.ReadMetadata, nameof(options.ReadMetadata));
+        ArgumentNullException.ThrowIfNull(options.Formatter, nameof(options.Formatter));
+        var queue = options.Queue ?? RabbitMQNames.Queue(trigger);
 
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: options.Parallelism),
@@ -125,11 +130,12 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     /// <summary>Stops receiving new messages (handlers in flight finish); the queue keeps them.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when the broker cancelled the consumer.</returns>
-    public async Task PauseAsync(CancellationToken cancellationToken)
+    public async Task PauseAsync(CancellationToken cancellationToken = default)
     {
         await _consumeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Volatile.Write(ref _paused, true);
             if (_consumerTag is { } tag)
             {
                 _cancelling = true;
@@ -153,11 +159,12 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     /// <summary>Starts (again) receiving messages.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when the broker registered the consumer.</returns>
-    public async Task ResumeAsync(CancellationToken cancellationToken)
+    public async Task ResumeAsync(CancellationToken cancellationToken = default)
     {
         await _consumeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Volatile.Write(ref _paused, false);
             if (_consumerTag is null)
             {
                 var tag = await _channel.BasicConsumeAsync(_queue, autoAck: false, _consumer, cancellationToken).ConfigureAwait(false);
@@ -219,12 +226,37 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
         try
         {
             _instrumentation.RecordConsumed(_endpoint, _queue, message.Redelivered);
-            var metadata = ReadMetadata(message);
-            var scope = _metrics.BeginDelivery(_trigger, metadata.Type, metadata.ArrivalTime, metadata.Source);
+            CloudEvent cloudEvent;
+            try
+            {
+                var properties = message.BasicProperties;
+                cloudEvent = AmqpCloudEventBinding.Decode(properties.Headers, properties.ContentType, message.Body, _options.Formatter, _options.ExtensionAttributes);
+            }
+            catch (InvalidCloudEventException invalid)
+            {
+                // The one rule for every broker (KnativeEventingMetrics.RecordInvalidMessage): counted, no outcome, acknowledged past.
+                errorType = ErrorTypes.InvalidCloudEvent;
+                _metrics.RecordInvalidMessage(_trigger, invalid.Reason);
+                if (_loggedReasons.TryAdd(invalid.Reason, 0))
+                {
+                    LogInvalidMessage(_logger, _queue, invalid.Message);
+                }
+
+                if (!OfferInvalid(message, invalid))
+                {
+                    await _channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+                    return;
+                }
+
+                await _channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            var scope = _metrics.BeginDelivery(_trigger, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
             DeliveryOutcome outcome;
             try
             {
-                outcome = await _handler(new RabbitMQDelivery(message, scope), _stopping.Token).ConfigureAwait(false);
+                outcome = await _handler(new RabbitMQDelivery(message, cloudEvent, scope), _stopping.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -253,16 +285,18 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
         }
     }
 
-    private EventMetadata ReadMetadata(BasicDeliverEventArgs message)
+    /// <summary>Hands an invalid message to the callback; false when the callback threw (the message is then requeued).</summary>
+    private bool OfferInvalid(BasicDeliverEventArgs message, InvalidCloudEventException invalid)
     {
         try
         {
-            return _options.ReadMetadata(message);
+            _options.OnInvalidMessage?.Invoke(message, invalid);
+            return true;
         }
         catch (Exception ex)
         {
-            LogMetadataFailed(_logger, _queue, ex);
-            return default;
+            LogInvalidCallbackFailed(_logger, _queue, ex);
+            return false;
         }
     }
 
@@ -308,8 +342,11 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Acknowledging a message of queue {Queue} failed; RabbitMQ will deliver it again")]
     private static partial void LogAckFailed(ILogger logger, string queue, Exception exception);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Reading CloudEvent metadata of a message of queue {Queue} failed; it is recorded without type")]
-    private static partial void LogMetadataFailed(ILogger logger, string queue, Exception exception);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Queue {Queue}: a message that is not a valid CloudEvent was acknowledged past ({Detail}); further ones of this kind are counted, not logged")]
+    private static partial void LogInvalidMessage(ILogger logger, string queue, string detail);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Queue {Queue}: the OnInvalidMessage callback failed; the message is returned to the queue")]
+    private static partial void LogInvalidCallbackFailed(ILogger logger, string queue, Exception exception);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "RabbitMQ cancelled the consumer of queue {Queue} (queue deleted or its node lost); the trigger receives nothing until the exporter restarts")]
     private static partial void LogCancelledByServer(ILogger logger, string queue);

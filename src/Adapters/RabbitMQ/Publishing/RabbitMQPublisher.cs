@@ -41,10 +41,9 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// <summary>Opens a channel with publisher confirms and confirmation tracking on <paramref name="connection"/>.</summary>
     /// <param name="connection">An open connection (with automatic recovery enabled, the default).</param>
     /// <param name="broker">The broker whose ingress publishes.</param>
-    /// <param name="exchange">The exchange to publish to ("" for the default exchange).</param>
     /// <param name="metrics">The uniform instruments.</param>
     /// <param name="instrumentation">The RabbitMQ transport instruments.</param>
-    /// <param name="options">Options; defaults when null.</param>
+    /// <param name="options">Options (the exchange, confirm timeout, encoding, …); defaults when null.</param>
     /// <param name="cancellationToken">Cancels opening the channel.</param>
     /// <returns>The publisher; dispose it to close its channel.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -52,23 +51,41 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     public static async Task<RabbitMQPublisher> CreateAsync(
         IConnection connection,
         BrokerRef broker,
-        string exchange,
         KnativeEventingMetrics metrics,
         RabbitMQInstrumentation instrumentation,
-        RabbitMQPublisherOptions? options,
-        CancellationToken cancellationToken)
+        RabbitMQPublisherOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(broker);
-        ArgumentNullException.ThrowIfNull(exchange);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(instrumentation);
         options ??= new RabbitMQPublisherOptions();
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ConfirmTimeout, TimeSpan.Zero, nameof(options.ConfirmTimeout));
+        ArgumentNullException.ThrowIfNull(options.Formatter, nameof(options.Formatter));
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken).ConfigureAwait(false);
-        return new RabbitMQPublisher(channel, connection, broker, exchange, metrics, instrumentation, options);
+        return new RabbitMQPublisher(channel, connection, broker, options.Exchange ?? RabbitMQNames.Exchange(broker), metrics, instrumentation, options);
+    }
+
+    /// <summary>
+    /// Publishes one CloudEvent, encoded with the CloudEvents AMQP binding (<see cref="RabbitMQPublisherOptions.ContentMode"/>)
+    /// as a persistent message, and waits for the broker's confirm, as the other overload does.
+    /// </summary>
+    /// <param name="cloudEvent">The event (validated while encoding).</param>
+    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this call.</param>
+    /// <param name="cancellationToken">Cancels the wait (the event may still have reached the broker).</param>
+    /// <returns>A task that completes when the broker confirmed the event.</returns>
+    /// <exception cref="Knative.Eventing.Metrics.CloudEvents.InvalidCloudEventException">The event is not valid.</exception>
+    /// <exception cref="EventPublishException">The broker did not accept the event; <see cref="EventPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cloudEvent);
+        var message = Knative.Eventing.Metrics.CloudEvents.AmqpCloudEventBinding.Encode(cloudEvent, _options.ContentMode, _options.Formatter);
+        var properties = new BasicProperties { Persistent = true, ContentType = message.ContentType, Headers = message.ApplicationProperties };
+        return PublishAsync(string.Empty, properties, message.Body, cloudEvent.Type, ingressStartTimestamp, cancellationToken);
     }
 
     /// <summary>
