@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using static Knative.Eventing.Metrics.KnativeAttributes;
@@ -13,6 +15,7 @@ public sealed class CloudEventsInstrumentation : IDisposable
 {
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
+    private readonly RecordingFailureLog _failures;
     private readonly CardinalityGuard _eventTypes;
     private readonly CardinalityGuard _specVersions = new(8, 16);
     private readonly Histogram<double> _send;
@@ -25,18 +28,29 @@ public sealed class CloudEventsInstrumentation : IDisposable
     /// <param name="eventTypes">The guard bounding <c>cloudevents.type</c> (share the core's: <see cref="KnativeEventingMetrics.EventTypes"/>).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public CloudEventsInstrumentation(IMeterFactory meterFactory, CardinalityGuard eventTypes)
-        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), eventTypes ?? throw new ArgumentNullException(nameof(eventTypes)), ownsMeter: false)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), eventTypes ?? throw new ArgumentNullException(nameof(eventTypes)), ownsMeter: false, null)
+    {
+    }
+
+    /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>, logging recording failures to <paramref name="logger"/>.</summary>
+    /// <param name="meterFactory">The meter factory.</param>
+    /// <param name="eventTypes">The guard bounding <c>cloudevents.type</c> (share the core's: <see cref="KnativeEventingMetrics.EventTypes"/>).</param>
+    /// <param name="logger">Where a failed recording is logged (once per kind); it is never thrown.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public CloudEventsInstrumentation(IMeterFactory meterFactory, CardinalityGuard eventTypes, ILogger logger)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), eventTypes ?? throw new ArgumentNullException(nameof(eventTypes)), ownsMeter: false, logger ?? throw new ArgumentNullException(nameof(logger)))
     {
     }
 
     /// <summary>Creates the instruments on a meter of its own, keeping the first 50 event types; dispose to remove it.</summary>
     public CloudEventsInstrumentation()
-        : this(null, new CardinalityGuard(50, 256), ownsMeter: true)
+        : this(null, new CardinalityGuard(50, 256), ownsMeter: true, null)
     {
     }
 
-    private CloudEventsInstrumentation(IMeterFactory? meterFactory, CardinalityGuard eventTypes, bool ownsMeter)
+    private CloudEventsInstrumentation(IMeterFactory? meterFactory, CardinalityGuard eventTypes, bool ownsMeter, ILogger? logger)
     {
+        _failures = new RecordingFailureLog(logger ?? NullLogger.Instance);
         _meter = KnativeMeters.Create(meterFactory, KnativeEventingMeterNames.CloudEvents, typeof(CloudEventsInstrumentation), null);
         _ownsMeter = ownsMeter;
         _eventTypes = eventTypes;
@@ -45,6 +59,9 @@ public sealed class CloudEventsInstrumentation : IDisposable
         _decode = _meter.CreateHistogram(CloudEventsInstruments.DecodeDuration);
         _decodeErrors = _meter.CreateCounter(CloudEventsInstruments.DecodeErrors);
     }
+
+    /// <summary>How many recordings failed (and were dropped, never thrown) since the start.</summary>
+    public long RecordingFailures => _failures.Failures;
 
     /// <summary>Disposes the meter when this instance created it.</summary>
     public void Dispose()
@@ -55,17 +72,53 @@ public sealed class CloudEventsInstrumentation : IDisposable
         }
     }
 
-    internal void RecordSend(string? eventType, string? specVersion, TimeSpan duration, int? statusCode, string? errorType) =>
-        _send.Record(duration.TotalSeconds, Tags(eventType, specVersion, statusCode, errorType));
+    internal void RecordSend(string? eventType, string? specVersion, TimeSpan duration, int? statusCode, string? errorType)
+    {
+        try
+        {
+            _send.Record(duration.TotalSeconds, Tags(eventType, specVersion, statusCode, errorType));
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordSend), ex);
+        }
+    }
 
-    internal void RecordReceive(string? eventType, string? specVersion, TimeSpan duration, int? statusCode, string? errorType) =>
-        _receive.Record(duration.TotalSeconds, Tags(eventType, specVersion, statusCode, errorType));
+    internal void RecordReceive(string? eventType, string? specVersion, TimeSpan duration, int? statusCode, string? errorType)
+    {
+        try
+        {
+            _receive.Record(duration.TotalSeconds, Tags(eventType, specVersion, statusCode, errorType));
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordReceive), ex);
+        }
+    }
 
-    internal void RecordDecode(string? eventType, string? specVersion, TimeSpan duration, string? errorType) =>
-        _decode.Record(duration.TotalSeconds, Tags(eventType, specVersion, null, errorType));
+    internal void RecordDecode(string? eventType, string? specVersion, TimeSpan duration, string? errorType)
+    {
+        try
+        {
+            _decode.Record(duration.TotalSeconds, Tags(eventType, specVersion, null, errorType));
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordDecode), ex);
+        }
+    }
 
-    internal void RecordDecodeError(InvalidEventReason reason) =>
-        _decodeErrors.Add(1, new KeyValuePair<string, object?>(ErrorType, AttributeValues.Of(reason)));
+    internal void RecordDecodeError(InvalidEventReason reason)
+    {
+        try
+        {
+            _decodeErrors.Add(1, new KeyValuePair<string, object?>(ErrorType, AttributeValues.Of(reason)));
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordDecodeError), ex);
+        }
+    }
 
     private TagList Tags(string? eventType, string? specVersion, int? statusCode, string? errorType)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using static Knative.Eventing.Metrics.KnativeAttributes;
@@ -15,6 +17,7 @@ public sealed class KafkaInstrumentation : IDisposable
     private const string System = "kafka";
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
+    private readonly RecordingFailureLog _failures;
     private readonly Counter<long> _sent;
     private readonly Histogram<double> _operationDuration;
     private readonly Counter<long> _consumed;
@@ -23,18 +26,28 @@ public sealed class KafkaInstrumentation : IDisposable
     /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>.</summary>
     /// <param name="meterFactory">The meter factory.</param>
     public KafkaInstrumentation(IMeterFactory meterFactory)
-        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false, null)
+    {
+    }
+
+    /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>, logging recording failures to <paramref name="logger"/>.</summary>
+    /// <param name="meterFactory">The meter factory.</param>
+    /// <param name="logger">Where a failed recording is logged (once per kind); it is never thrown.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public KafkaInstrumentation(IMeterFactory meterFactory, ILogger logger)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false, logger ?? throw new ArgumentNullException(nameof(logger)))
     {
     }
 
     /// <summary>Creates the instruments on a meter of its own; dispose to remove it.</summary>
     public KafkaInstrumentation()
-        : this(null, ownsMeter: true)
+        : this(null, ownsMeter: true, null)
     {
     }
 
-    private KafkaInstrumentation(IMeterFactory? meterFactory, bool ownsMeter)
+    private KafkaInstrumentation(IMeterFactory? meterFactory, bool ownsMeter, ILogger? logger)
     {
+        _failures = new RecordingFailureLog(logger ?? NullLogger.Instance);
         _meter = KnativeMeters.Create(meterFactory, KnativeEventingMeterNames.Kafka, typeof(KafkaInstrumentation), null);
         _ownsMeter = ownsMeter;
         _sent = _meter.CreateCounter(KafkaInstruments.SentMessages);
@@ -53,6 +66,9 @@ public sealed class KafkaInstrumentation : IDisposable
     /// </summary>
     public KafkaClientStatistics Statistics { get; } = new();
 
+    /// <summary>How many recordings failed (and were dropped, never thrown) since the start.</summary>
+    public long RecordingFailures => _failures.Failures;
+
     /// <summary>Disposes the meter when this instance created it.</summary>
     public void Dispose()
     {
@@ -64,51 +80,70 @@ public sealed class KafkaInstrumentation : IDisposable
 
     internal void RecordProduce(string topic, TimeSpan duration, string? errorType)
     {
-        var tags = new TagList
+        try
         {
-            { MessagingSystem, System },
-            { MessagingOperationName, "send" },
-            { OperationType, "send" },
-            { MessagingDestinationName, topic },
-        };
-        if (errorType is not null)
-        {
-            tags.Add(ErrorType, errorType);
-        }
+            var tags = new TagList
+            {
+                { MessagingSystem, System },
+                { MessagingOperationName, "send" },
+                { OperationType, "send" },
+                { MessagingDestinationName, topic },
+            };
+            if (errorType is not null)
+            {
+                tags.Add(ErrorType, errorType);
+            }
 
-        _sent.Add(1, tags);
-        _operationDuration.Record(duration.TotalSeconds, tags);
+            _sent.Add(1, tags);
+            _operationDuration.Record(duration.TotalSeconds, tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordProduce), ex);
+        }
     }
 
     internal void RecordConsumed(string topic, string group)
     {
-        _consumed.Add(1, new TagList
+        try
         {
-            { MessagingSystem, System },
-            { MessagingOperationName, "poll" },
-            { OperationType, "receive" },
-            { MessagingDestinationName, topic },
-            { ConsumerGroupName, group },
-        });
+            _consumed.Add(1, new TagList
+            {
+                { MessagingSystem, System },
+                { MessagingOperationName, "poll" },
+                { OperationType, "receive" },
+                { MessagingDestinationName, topic },
+                { ConsumerGroupName, group },
+            });
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordConsumed), ex);
+        }
     }
 
     internal void RecordProcess(string topic, string group, TimeSpan duration, string? errorType)
     {
-        var tags = new TagList
+        try
         {
-            { MessagingSystem, System },
-            { MessagingOperationName, "process" },
-            { OperationType, "process" },
-            { MessagingDestinationName, topic },
-            { ConsumerGroupName, group },
-        };
-        if (errorType is not null)
-        {
-            tags.Add(ErrorType, errorType);
+            var tags = new TagList
+            {
+                { MessagingSystem, System },
+                { MessagingOperationName, "process" },
+                { OperationType, "process" },
+                { MessagingDestinationName, topic },
+                { ConsumerGroupName, group },
+            };
+            if (errorType is not null)
+            {
+                tags.Add(ErrorType, errorType);
+            }
+
+            _processDuration.Record(duration.TotalSeconds, tags);
         }
-
-        _processDuration.Record(duration.TotalSeconds, tags);
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordProcess), ex);
+        }
     }
-
-
 }

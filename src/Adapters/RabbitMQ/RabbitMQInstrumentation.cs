@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using RabbitMQ.Client;
@@ -15,6 +17,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     private const string System = "rabbitmq";
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
+    private readonly RecordingFailureLog _failures;
     private readonly Counter<long> _sent;
     private readonly Histogram<double> _operationDuration;
     private readonly Counter<long> _consumed;
@@ -28,18 +31,28 @@ public sealed class RabbitMQInstrumentation : IDisposable
     /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>.</summary>
     /// <param name="meterFactory">The meter factory.</param>
     public RabbitMQInstrumentation(IMeterFactory meterFactory)
-        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false, null)
+    {
+    }
+
+    /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>, logging recording failures to <paramref name="logger"/>.</summary>
+    /// <param name="meterFactory">The meter factory.</param>
+    /// <param name="logger">Where a failed recording is logged (once per kind); it is never thrown.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public RabbitMQInstrumentation(IMeterFactory meterFactory, ILogger logger)
+        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false, logger ?? throw new ArgumentNullException(nameof(logger)))
     {
     }
 
     /// <summary>Creates the instruments on a meter of its own; dispose to remove it.</summary>
     public RabbitMQInstrumentation()
-        : this(null, ownsMeter: true)
+        : this(null, ownsMeter: true, null)
     {
     }
 
-    private RabbitMQInstrumentation(IMeterFactory? meterFactory, bool ownsMeter)
+    private RabbitMQInstrumentation(IMeterFactory? meterFactory, bool ownsMeter, ILogger? logger)
     {
+        _failures = new RecordingFailureLog(logger ?? NullLogger.Instance);
         _meter = KnativeMeters.Create(meterFactory, KnativeEventingMeterNames.RabbitMQ, typeof(RabbitMQInstrumentation), null);
         _ownsMeter = ownsMeter;
         _sent = _meter.CreateCounter(RabbitMQInstruments.SentMessages);
@@ -53,6 +66,9 @@ public sealed class RabbitMQInstrumentation : IDisposable
         _blocked = _meter.CreateUpDownCounter(RabbitMQInstruments.ConnectionsBlocked);
     }
 
+    /// <summary>How many recordings failed (and were dropped, never thrown) since the start.</summary>
+    public long RecordingFailures => _failures.Failures;
+
     /// <summary>Disposes the meter when this instance created it.</summary>
     public void Dispose()
     {
@@ -64,76 +80,104 @@ public sealed class RabbitMQInstrumentation : IDisposable
 
     internal void RecordPublish(in RabbitMQEndpoint endpoint, string exchange, TimeSpan duration, string? errorType)
     {
-        var tags = new TagList
+        try
         {
-            { MessagingSystem, System },
-            { MessagingOperationName, "publish" },
-            { OperationType, "send" },
-            { MessagingDestinationName, exchange.Length == 0 ? "amq.default" : exchange },
-            { ServerAddress, endpoint.Address },
-            { ServerPort, endpoint.Port },
-        };
-        if (errorType is not null)
-        {
-            tags.Add(ErrorType, errorType);
-        }
+            var tags = new TagList
+            {
+                { MessagingSystem, System },
+                { MessagingOperationName, "publish" },
+                { OperationType, "send" },
+                { MessagingDestinationName, exchange.Length == 0 ? "amq.default" : exchange },
+                { ServerAddress, endpoint.Address },
+                { ServerPort, endpoint.Port },
+            };
+            if (errorType is not null)
+            {
+                tags.Add(ErrorType, errorType);
+            }
 
-        _sent.Add(1, tags);
-        _operationDuration.Record(duration.TotalSeconds, tags);
+            _sent.Add(1, tags);
+            _operationDuration.Record(duration.TotalSeconds, tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordPublish), ex);
+        }
     }
 
     internal void RecordConsumed(in RabbitMQEndpoint endpoint, string queue, bool redelivered)
     {
-        var tags = new TagList
+        try
         {
-            { MessagingSystem, System },
-            { MessagingOperationName, "deliver" },
-            { OperationType, "receive" },
-            { MessagingDestinationName, queue },
-            { ServerAddress, endpoint.Address },
-            { ServerPort, endpoint.Port },
-        };
-        _consumed.Add(1, tags);
-        if (redelivered)
-        {
-            _redelivered.Add(1, new TagList
+            var tags = new TagList
             {
                 { MessagingSystem, System },
+                { MessagingOperationName, "deliver" },
+                { OperationType, "receive" },
                 { MessagingDestinationName, queue },
                 { ServerAddress, endpoint.Address },
                 { ServerPort, endpoint.Port },
-            });
+            };
+            _consumed.Add(1, tags);
+            if (redelivered)
+            {
+                _redelivered.Add(1, new TagList
+                {
+                    { MessagingSystem, System },
+                    { MessagingDestinationName, queue },
+                    { ServerAddress, endpoint.Address },
+                    { ServerPort, endpoint.Port },
+                });
+            }
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordConsumed), ex);
         }
     }
 
     internal void RecordProcess(in RabbitMQEndpoint endpoint, string queue, TimeSpan duration, string? errorType)
     {
-        var tags = new TagList
+        try
         {
-            { MessagingSystem, System },
-            { MessagingOperationName, "process" },
-            { OperationType, "process" },
-            { MessagingDestinationName, queue },
-            { ServerAddress, endpoint.Address },
-            { ServerPort, endpoint.Port },
-        };
-        if (errorType is not null)
-        {
-            tags.Add(ErrorType, errorType);
-        }
+            var tags = new TagList
+            {
+                { MessagingSystem, System },
+                { MessagingOperationName, "process" },
+                { OperationType, "process" },
+                { MessagingDestinationName, queue },
+                { ServerAddress, endpoint.Address },
+                { ServerPort, endpoint.Port },
+            };
+            if (errorType is not null)
+            {
+                tags.Add(ErrorType, errorType);
+            }
 
-        _processDuration.Record(duration.TotalSeconds, tags);
+            _processDuration.Record(duration.TotalSeconds, tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordProcess), ex);
+        }
     }
 
     internal void RecordRecovery(in RabbitMQEndpoint endpoint, string? errorType)
     {
-        var tags = EndpointTags(endpoint);
-        if (errorType is not null)
+        try
         {
-            tags.Add(ErrorType, errorType);
-        }
+            var tags = EndpointTags(endpoint);
+            if (errorType is not null)
+            {
+                tags.Add(ErrorType, errorType);
+            }
 
-        _recoveries.Add(1, tags);
+            _recoveries.Add(1, tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordRecovery), ex);
+        }
     }
 
     /// <summary>
@@ -142,31 +186,62 @@ public sealed class RabbitMQInstrumentation : IDisposable
     /// </summary>
     internal void InitializeConnectionSeries(in RabbitMQEndpoint endpoint)
     {
-        var tags = EndpointTags(endpoint);
-        _recoveries.Add(0, tags);
-        _blocked.Add(0, tags);
-        foreach (var initiator in (ReadOnlySpan<ShutdownInitiator>)[ShutdownInitiator.Application, ShutdownInitiator.Library, ShutdownInitiator.Peer])
+        try
         {
-            var shutdownTags = EndpointTags(endpoint);
-            shutdownTags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-            _connectionShutdowns.Add(0, shutdownTags);
+            var tags = EndpointTags(endpoint);
+            _recoveries.Add(0, tags);
+            _blocked.Add(0, tags);
+            foreach (var initiator in (ReadOnlySpan<ShutdownInitiator>)[ShutdownInitiator.Application, ShutdownInitiator.Library, ShutdownInitiator.Peer])
+            {
+                var shutdownTags = EndpointTags(endpoint);
+                shutdownTags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+                _connectionShutdowns.Add(0, shutdownTags);
+            }
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(InitializeConnectionSeries), ex);
         }
     }
 
-    internal void RecordBlocked(in RabbitMQEndpoint endpoint, int delta) => _blocked.Add(delta, EndpointTags(endpoint));
+    internal void RecordBlocked(in RabbitMQEndpoint endpoint, int delta)
+    {
+        try
+        {
+            _blocked.Add(delta, EndpointTags(endpoint));
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordBlocked), ex);
+        }
+    }
 
     internal void RecordConnectionShutdown(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
     {
-        var tags = EndpointTags(endpoint);
-        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-        _connectionShutdowns.Add(1, tags);
+        try
+        {
+            var tags = EndpointTags(endpoint);
+            tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+            _connectionShutdowns.Add(1, tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordConnectionShutdown), ex);
+        }
     }
 
     internal void RecordChannelShutdown(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
     {
-        var tags = EndpointTags(endpoint);
-        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-        _channelShutdowns.Add(1, tags);
+        try
+        {
+            var tags = EndpointTags(endpoint);
+            tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+            _channelShutdowns.Add(1, tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordChannelShutdown), ex);
+        }
     }
 
     private static TagList EndpointTags(in RabbitMQEndpoint endpoint) => new()

@@ -65,4 +65,17 @@ public sealed class InstrumentedFormatterTests
         Assert.Equal(typeB.ToString(), typeA.ToString());
         Assert.Equal(inner.EncodeBinaryModeEventData(cloudEvent).ToArray(), formatter.EncodeBinaryModeEventData(cloudEvent).ToArray());
     }
+
+    [Fact]
+    public void A_failing_metrics_listener_never_reaches_the_caller_and_the_failure_is_counted()
+    {
+        using var instrumentation = new CloudEventsInstrumentation();
+        using var throwing = new ThrowingMeterListener(KnativeEventingMeterNames.CloudEvents);
+        var formatter = new InstrumentedCloudEventFormatter(new JsonEventFormatter(), instrumentation);
+
+        var decoded = formatter.DecodeStructuredModeMessage(Encoding.UTF8.GetBytes(Requests.ValidStructured), Structured, null);
+
+        Assert.Equal("dev.knative.game.score", decoded.Type);
+        Assert.Equal(1, instrumentation.RecordingFailures);
+    }
 }

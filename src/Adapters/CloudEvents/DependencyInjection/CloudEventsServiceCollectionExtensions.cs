@@ -20,7 +20,8 @@ public static class CloudEventsServiceCollectionExtensions
         services.AddKnativeEventingMetrics();
         services.TryAddSingleton(sp => new CloudEventsInstrumentation(
             sp.GetRequiredService<IMeterFactory>(),
-            sp.GetRequiredService<KnativeEventingMetrics>().EventTypes));
+            sp.GetRequiredService<KnativeEventingMetrics>().EventTypes,
+            Logging.LoggerFactoryExtensions.CreateLogger<CloudEventsInstrumentation>(sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
         return services;
     }
 

@@ -5,7 +5,8 @@ namespace Knative.Eventing.Metrics;
 
 /// <summary>
 /// Logs a recording failure once per (operation, exception type) and swallows it: the library
-/// never throws into its host.
+/// never throws into its host. One rule for every package: compiled into each of them (shared source,
+/// as the OpenTelemetry contrib packages share theirs), so none depends on another's internals.
 /// </summary>
 internal sealed partial class RecordingFailureLog(ILogger logger)
 {
