@@ -205,7 +205,7 @@ public sealed class KnativeEventingMetrics : IDisposable
         {
             ArgumentNullException.ThrowIfNull(trigger);
             var boundType = eventType is null ? null : EventTypes.Bound(eventType);
-            _dispatchActive.Add(1, ActiveTags(trigger));
+            _dispatchActive.Add(1, TriggerTags(trigger));
             return new DispatchAttempt(this, trigger, trigger.DestinationOf(target), boundType, Stopwatch.GetTimestamp());
         }
         catch (Exception ex)
@@ -361,7 +361,7 @@ public sealed class KnativeEventingMetrics : IDisposable
             // A response's status code says what failed; error.type is only for attempts without one.
             AddResult(ref tags, statusCode, statusCode is null ? errorType : null);
             _dispatchDuration.Record(Seconds(elapsed), tags);
-            _dispatchActive.Add(-1, ActiveTags(trigger));
+            _dispatchActive.Add(-1, TriggerTags(trigger));
         }
         catch (Exception ex)
         {
@@ -376,7 +376,6 @@ public sealed class KnativeEventingMetrics : IDisposable
         { TriggerName, trigger.Name },
     };
 
-    private static TagList ActiveTags(TriggerRef trigger) => TriggerTags(trigger);
 
     private static double Seconds(TimeSpan duration) =>
         duration <= TimeSpan.Zero ? 0d : duration.TotalSeconds;

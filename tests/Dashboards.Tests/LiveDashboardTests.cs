@@ -25,12 +25,6 @@ public sealed class RabbitMQLiveDashboardTests(RabbitMQFixture fixture)
             "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
-[CollectionDefinition(Name)]
-public sealed class RabbitMQDashboardCollection : ICollectionFixture<RabbitMQFixture>
-{
-    public const string Name = "RabbitMQ dashboards";
-}
-
 internal static partial class LiveDashboards
 {
     public static async Task VerifyAsync(string brokerClass, string[] dashboards, string? transportSystem, params string[] args)
@@ -119,10 +113,4 @@ public sealed class KafkaLiveDashboardTests(KafkaFixture fixture)
     public Task Every_panel_and_recording_rule_returns_series_on_kafka() =>
         LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka",
             "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
-}
-
-[CollectionDefinition(Name)]
-public sealed class KafkaDashboardCollection : ICollectionFixture<KafkaFixture>
-{
-    public const string Name = "Kafka dashboards";
 }

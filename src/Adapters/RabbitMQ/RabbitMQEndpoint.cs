@@ -9,7 +9,7 @@ internal readonly struct RabbitMQEndpoint
     {
         var endpoint = connection.Endpoint;
         Address = endpoint.HostName;
-        Port = endpoint.Port > 0 ? endpoint.Port : 5672;
+        Port = endpoint.Port > 0 ? endpoint.Port : endpoint.Ssl.Enabled ? 5671 : 5672; // AMQP's default ports (amqps: 5671)
     }
 
     public string Address { get; }

@@ -102,6 +102,14 @@ public sealed class BrokerModel
                 throw Invalid($"{path}:Parallelism", $"must be 1 to 1000 (was {t.Parallelism})");
             }
 
+            var kafka = string.Equals(options.Backend, "kafka", StringComparison.OrdinalIgnoreCase);
+            if (kafka && t.Parallelism is > 1)
+            {
+                // Not silently ignored: Knative's Kafka broker keeps partition order, so a trigger's consumer
+                // handles one record at a time; more throughput comes from partitions and replicas.
+                throw Invalid($"{path}:Parallelism", $"the Kafka backend delivers a trigger's records one at a time, in partition order (was {t.Parallelism}); scale out with partitions and replicas, and remove the setting");
+            }
+
             triggers.Add(new TriggerModel(
                 trigger,
                 new EventFilter(t.Filter.Attributes, t.Filter.Prefix, t.Filter.Suffix),
@@ -111,7 +119,7 @@ public sealed class BrokerModel
                 Duration(delivery.BackoffDelay, $"{path}:Delivery:BackoffDelay"),
                 Duration(delivery.Timeout, $"{path}:Delivery:Timeout"),
                 SubscriberUri(delivery.DeadLetterSink, $"{path}:Delivery:DeadLetterSink"),
-                t.Parallelism));
+                kafka ? 1 : t.Parallelism ?? TriggerDefinition.DefaultParallelism));
         }
 
         return new BrokerModel(brokers, triggers, Duration(options.PublishTimeout, $"{root}:PublishTimeout"), Duration(options.DrainTimeout, $"{root}:DrainTimeout"));

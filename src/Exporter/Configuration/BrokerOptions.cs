@@ -78,8 +78,14 @@ public sealed class TriggerDefinition
 
     public DeliveryDefinition Delivery { get; set; } = new();
 
-    /// <summary>Deliveries in flight at once for this trigger.</summary>
-    public int Parallelism { get; set; } = 10;
+    /// <summary>The parallelism of a trigger that does not set one (embedded and RabbitMQ backends).</summary>
+    public const int DefaultParallelism = 10;
+
+    /// <summary>
+    /// Deliveries in flight at once for this trigger (default <see cref="DefaultParallelism"/>). The Kafka backend
+    /// delivers one record at a time in partition order and refuses a value above 1.
+    /// </summary>
+    public int? Parallelism { get; set; }
 }
 
 /// <summary>Knative's filter: exact attribute matches, plus prefix and suffix matches (all must hold).</summary>

@@ -30,18 +30,6 @@ public sealed class KafkaGameFlowTests(KafkaFixture fixture)
         GameFlow.RunAndVerifyAsync("Kafka", "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
-[CollectionDefinition(Name)]
-public sealed class RabbitMQExporterCollection : ICollectionFixture<RabbitMQFixture>
-{
-    public const string Name = "RabbitMQ exporter";
-}
-
-[CollectionDefinition(Name)]
-public sealed class KafkaExporterCollection : ICollectionFixture<KafkaFixture>
-{
-    public const string Name = "Kafka exporter";
-}
-
 /// <summary>Runs a fixed game and checks every figure against what happened.</summary>
 internal static class GameFlow
 {

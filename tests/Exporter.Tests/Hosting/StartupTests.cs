@@ -39,6 +39,15 @@ public sealed partial class StartupTests
         Assert.Contains(field, ex.Message);
     }
 
+    [Fact]
+    public async Task A_trigger_parallelism_on_the_kafka_backend_is_refused_not_ignored()
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", "--Broker:Triggers:1:Parallelism", "4"]));
+
+        Assert.Contains("Broker:Triggers:1:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
+    }
+
     [Theory]
     [InlineData("--Broker:KafkaProperties:no.such.property", "1", "Broker:KafkaProperties: No such configuration property: \"no.such.property\"")]
     [InlineData("--Broker:KafkaConsumerProperties:session.timeout.ms", "soon", "Broker:KafkaConsumerProperties: Invalid value for configuration property \"session.timeout.ms\"")]
