@@ -1,4 +1,5 @@
 using Knative.Eventing.Metrics.Exporter.Hosting;
+using Knative.Eventing.Metrics.Exporter.Listening;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

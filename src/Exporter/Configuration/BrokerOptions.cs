@@ -1,7 +1,7 @@
 namespace Knative.Eventing.Metrics.Exporter.Configuration;
 
 /// <summary>The reference broker (section <c>Broker</c>), modelled on Knative's Broker and Trigger resources.</summary>
-public sealed class BrokerOptions
+internal sealed class BrokerOptions
 {
     public const string SectionName = "Broker";
 
@@ -53,7 +53,7 @@ public sealed class BrokerOptions
 }
 
 /// <summary>A Broker resource.</summary>
-public sealed class BrokerDefinition
+internal sealed class BrokerDefinition
 {
     public string Namespace { get; set; } = "default";
 
@@ -61,7 +61,7 @@ public sealed class BrokerDefinition
 }
 
 /// <summary>A Trigger resource.</summary>
-public sealed class TriggerDefinition
+internal sealed class TriggerDefinition
 {
     public string Name { get; set; } = string.Empty;
 
@@ -89,7 +89,7 @@ public sealed class TriggerDefinition
 }
 
 /// <summary>Knative's filter: exact attribute matches, plus prefix and suffix matches (all must hold).</summary>
-public sealed class FilterDefinition
+internal sealed class FilterDefinition
 {
     public Dictionary<string, string> Attributes { get; set; } = [];
 
@@ -99,7 +99,7 @@ public sealed class FilterDefinition
 }
 
 /// <summary>Knative's delivery spec.</summary>
-public sealed class DeliveryDefinition
+internal sealed class DeliveryDefinition
 {
     /// <summary>Retries after the first attempt.</summary>
     public int Retry { get; set; }

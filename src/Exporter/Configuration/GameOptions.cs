@@ -1,7 +1,7 @@
 namespace Knative.Eventing.Metrics.Exporter.Configuration;
 
 /// <summary>The simulated game (section <c>Game</c>).</summary>
-public sealed class GameOptions
+internal sealed class GameOptions
 {
     public const string SectionName = "Game";
 

@@ -2,10 +2,11 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Hosting;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+
+using Knative.Eventing.Metrics.Exporter.Listening;
 
 namespace Knative.Eventing.Metrics.Exporter.Game;
 
@@ -15,7 +16,7 @@ namespace Knative.Eventing.Metrics.Exporter.Game;
 /// <c>/game/level/{n}</c>) to the broker's ingress over HTTP, like the game's level functions do. A 503 is
 /// retried (Polly), as a producer should.
 /// </summary>
-public sealed partial class GameSimulator(
+internal sealed partial class GameSimulator(
     IOptions<GameOptions> options,
     Listeners listeners,
     IHostApplicationLifetime lifetime,

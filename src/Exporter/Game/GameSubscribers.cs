@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CloudNative.CloudEvents;
-using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Game;
 
 /// <summary>The game's in-process subscribers and what each received.</summary>
-public static class GameSubscribers
+internal static class GameSubscribers
 {
     public const string LevelCompletedType = "dev.knative.game.level.completed";
 
@@ -112,7 +112,7 @@ internal sealed class CountingSubscriber(string name) : IInProcessSubscriber
 }
 
 /// <summary><c>inproc://dead-letters</c>: the dead-letter sink; counts what it received.</summary>
-public sealed class DeadLetters : IInProcessSubscriber
+internal sealed class DeadLetters : IInProcessSubscriber
 {
     private long _received;
 

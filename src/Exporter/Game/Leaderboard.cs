@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Knative.Eventing.Metrics.Exporter.Game;
 
 /// <summary>Scores per player, as the leaderboard subscriber received them.</summary>
-public sealed class Leaderboard
+internal sealed class Leaderboard
 {
     private readonly ConcurrentDictionary<string, long> _scores = new(StringComparer.Ordinal);
     private long _events;

@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Options;
 
+using Knative.Eventing.Metrics.Exporter.Listening;
+
+using Knative.Eventing.Metrics.Exporter.Configuration;
+
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
 
 /// <summary>Prints where everything is, once the listeners are bound.</summary>

@@ -15,7 +15,7 @@ public sealed class KafkaClientPropertiesTests(KafkaFixture fixture)
             "--Broker:KafkaProperties:statistics.interval.ms", "200",
             "--Broker:KafkaProducerProperties:client.id", "kem-producer",
             "--Broker:KafkaConsumerProperties:client.id", "kem-consumer");
-        var triggers = exporter.Service<BrokerHost>().Model.Triggers.Count;
+        var triggers = exporter.Service<Knative.Eventing.Metrics.Exporter.Model.BrokerModel>().Triggers.Count;
 
         // librdkafka names each client "{client.id}#{producer|consumer}-{n}"; only clients with statistics on
         // (statistics.interval.ms, the common property: 5 s by default) report within the deadline.

@@ -19,7 +19,7 @@ public sealed partial class StartupTests
     [InlineData("--Exporter:MinRequestBodyBytesPerSecond", "-1", "Exporter:MinRequestBodyBytesPerSecond")]
     public async Task A_bad_listener_url_fails_at_startup_naming_the_setting(string option, string value, string setting)
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(
             () => BuildAndStartAsync([option, value]));
 
         Assert.Contains(setting, ex.Message);
@@ -33,7 +33,7 @@ public sealed partial class StartupTests
     [InlineData("--Broker:Triggers:0:Filter:Attributes:Bad_Name", "x", "Broker:Triggers:0:Filter:Attributes:Bad_Name")]
     public async Task Invalid_broker_configuration_fails_at_startup_naming_the_field(string option, string value, string field)
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(
             () => BuildAndStartAsync(["--no-game", option, value]));
 
         Assert.Contains(field, ex.Message);
@@ -42,7 +42,7 @@ public sealed partial class StartupTests
     [Fact]
     public async Task A_trigger_parallelism_on_the_kafka_backend_is_refused_not_ignored()
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(
             () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", "--Broker:Triggers:1:Parallelism", "4"]));
 
         Assert.Contains("Broker:Triggers:1:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
@@ -61,7 +61,7 @@ public sealed partial class StartupTests
     public async Task Refused_kafka_client_properties_fail_at_startup_naming_the_setting(string option, string value, string message)
     {
         // Nothing listens on the port: the properties are refused before any connection matters.
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(
             () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
 
         Assert.StartsWith("Invalid broker configuration: ", ex.Message);

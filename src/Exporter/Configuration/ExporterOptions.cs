@@ -1,7 +1,7 @@
-namespace Knative.Eventing.Metrics.Exporter.Hosting;
+namespace Knative.Eventing.Metrics.Exporter.Configuration;
 
 /// <summary>Where the exporter listens (section <c>Exporter</c>).</summary>
-public sealed class ExporterOptions
+internal sealed class ExporterOptions
 {
     public const string SectionName = "Exporter";
 

@@ -1,9 +1,9 @@
 using Knative.Eventing.Metrics.Exporter.Configuration;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+namespace Knative.Eventing.Metrics.Exporter.Model;
 
 /// <summary>A configured trigger, validated and parsed once.</summary>
-public sealed record TriggerModel(
+internal sealed record TriggerModel(
     TriggerRef Ref,
     EventFilter Filter,
     Uri Subscriber,
@@ -15,7 +15,7 @@ public sealed record TriggerModel(
     int Parallelism);
 
 /// <summary>The validated broker configuration: brokers with their triggers.</summary>
-public sealed class BrokerModel
+internal sealed class BrokerModel
 {
     private readonly Dictionary<(string Namespace, string Name), BrokerRef> _brokers;
 

@@ -1,9 +1,9 @@
 using CloudNative.CloudEvents;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+namespace Knative.Eventing.Metrics.Exporter.Model;
 
 /// <summary>Knative's trigger filter: every exact, prefix and suffix condition must hold (no condition: everything matches).</summary>
-public sealed class EventFilter(IReadOnlyDictionary<string, string> exact, IReadOnlyDictionary<string, string> prefix, IReadOnlyDictionary<string, string> suffix)
+internal sealed class EventFilter(IReadOnlyDictionary<string, string> exact, IReadOnlyDictionary<string, string> prefix, IReadOnlyDictionary<string, string> suffix)
 {
     public bool Matches(CloudEvent cloudEvent)
     {

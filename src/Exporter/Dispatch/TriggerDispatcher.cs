@@ -1,23 +1,22 @@
 using System.Collections.Concurrent;
 using CloudNative.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Model;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+namespace Knative.Eventing.Metrics.Exporter.Dispatch;
 
 /// <summary>
 /// Delivers one event for one trigger as Knative does: filter; attempts to the subscriber with the
 /// trigger's retry, backoff and per-attempt timeout (Polly); a successful reply is re-ingested into the
-/// broker; when retries are exhausted, the dead-letter sink, else the event is dropped. Every attempt is
+/// broker through the <see cref="EventPublisher"/>; when retries are exhausted, the dead-letter sink, else the event is dropped. Every attempt is
 /// recorded through the event's <see cref="DeliveryScope"/>.
 /// </summary>
-public sealed partial class TriggerDispatcher(SubscriberClient subscribers, ILogger<TriggerDispatcher> logger)
+internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, EventPublisher replies, ILogger<TriggerDispatcher> logger)
 {
     private readonly ConcurrentDictionary<TriggerRef, ResiliencePipeline<SubscriberResponse>> _pipelines = new();
-
-    /// <summary>Re-ingests replies (set by the broker host).</summary>
-    public Func<BrokerRef, CloudEvent, CancellationToken, Task>? Reingest { get; set; }
 
     public async Task<DeliveryOutcome> DispatchAsync(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, CancellationToken cancellationToken)
     {
@@ -43,9 +42,9 @@ public sealed partial class TriggerDispatcher(SubscriberClient subscribers, ILog
         }
         if (response.IsSuccess)
         {
-            if (response.Reply is { } reply && Reingest is { } reingest)
+            if (response.Reply is { } reply)
             {
-                await ReplyAsync(trigger, scope, reply, reingest, cancellationToken).ConfigureAwait(false);
+                await ReplyAsync(trigger, scope, reply, cancellationToken).ConfigureAwait(false);
             }
 
             return DeliveryOutcome.Delivered;
@@ -105,12 +104,12 @@ public sealed partial class TriggerDispatcher(SubscriberClient subscribers, ILog
         }
     }
 
-    private async Task ReplyAsync(TriggerModel trigger, DeliveryScope scope, CloudEvent reply, Func<BrokerRef, CloudEvent, CancellationToken, Task> reingest, CancellationToken cancellationToken)
+    private async Task ReplyAsync(TriggerModel trigger, DeliveryScope scope, CloudEvent reply, CancellationToken cancellationToken)
     {
         var attempt = scope.StartAttempt(DispatchTarget.Reply);
         try
         {
-            await reingest(trigger.Ref.Broker, reply, cancellationToken).ConfigureAwait(false);
+            await replies.PublishAsync(trigger.Ref.Broker, [reply], cancellationToken).ConfigureAwait(false);
             attempt.Complete(202);
         }
         catch (EventPublishException ex)

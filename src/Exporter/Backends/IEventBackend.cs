@@ -1,12 +1,14 @@
 using CloudNative.CloudEvents;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Model;
+
+namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>Hands a taken event to its trigger's dispatcher; returns the final outcome.</summary>
-public delegate Task<DeliveryOutcome> DispatchEvent(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, CancellationToken cancellationToken);
+internal delegate Task<DeliveryOutcome> DispatchEvent(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, CancellationToken cancellationToken);
 
 /// <summary>Where a broker's events are stored between ingress and dispatch.</summary>
-public interface IEventBackend : IAsyncDisposable
+internal interface IEventBackend : IAsyncDisposable
 {
     /// <summary>Starts consuming for every trigger.</summary>
     Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken);

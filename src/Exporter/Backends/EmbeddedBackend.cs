@@ -1,14 +1,16 @@
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Model;
+
+namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>
 /// The default backend: one in-process queue per trigger. Publishing checks every queue of the broker
 /// against the capacity first and then enqueues to all, so an event is accepted for all triggers or
 /// for none (503). An event leaves its queue only after its final outcome.
 /// </summary>
-public sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity) : IEventBackend
+internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity) : IEventBackend
 {
     private readonly Dictionary<TriggerRef, TriggerQueue> _queues = [];
     private readonly CancellationTokenSource _stopping = new();

@@ -1,8 +1,8 @@
-namespace Knative.Eventing.Metrics.Exporter.Hosting;
+namespace Knative.Eventing.Metrics.Exporter.Listening;
 
 /// <summary>What a Kestrel listener serves; stored on each connection so routes can tell the listeners apart.</summary>
 [Flags]
-public enum ListenerRole
+internal enum ListenerRole
 {
     /// <summary>No role (the zero value a flags enum needs, CA1008).</summary>
     None = 0,

@@ -3,24 +3,23 @@ using Knative.Eventing.Metrics.Exporter.Configuration;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Knative.Eventing.Metrics.Exporter.Hosting;
+namespace Knative.Eventing.Metrics.Exporter.Listening;
 
 /// <summary>
 /// The exporter's Kestrel listeners (ingress and metrics), each tagging its connections with its
 /// role; after start, <see cref="BoundUrl"/> gives the real address (also when port 0 was asked for).
 /// </summary>
-public sealed class Listeners
+internal sealed class Listeners
 {
     private const string RoleItemKey = "knative.listener.role";
     private readonly List<(ListenerRole Role, string Scheme, ListenOptions Options)> _listeners = [];
 
-    /// <summary>Binds the listeners of <paramref name="options"/> on <paramref name="kestrel"/>.</summary>
-    /// <exception cref="InvalidOperationException">A URL is not an absolute http URL with an IP address, localhost or a wildcard host.</exception>
+    /// <summary>Binds the listeners of <paramref name="options"/> (validated by <see cref="ExporterOptionsValidator"/>) on <paramref name="kestrel"/>.</summary>
     public void Configure(KestrelServerOptions kestrel, ExporterOptions options)
     {
         ApplyLimits(kestrel.Limits, options);
-        var ingress = Parse(options.IngressUrl, nameof(ExporterOptions.IngressUrl));
-        var metrics = Parse(options.MetricsUrl, nameof(ExporterOptions.MetricsUrl));
+        var ingress = ListenerSettings.Endpoint(options.IngressUrl, nameof(ExporterOptions.IngressUrl));
+        var metrics = ListenerSettings.Endpoint(options.MetricsUrl, nameof(ExporterOptions.MetricsUrl));
         if (ingress.Equals(metrics) && metrics.Port != 0)
         {
             Listen(kestrel, ingress, ListenerRole.Ingress | ListenerRole.Metrics);
@@ -54,6 +53,10 @@ public sealed class Listeners
         && value is ListenerRole served
         && served.HasFlag(role);
 
+    /// <summary>An endpoint filter answering 404 to requests that came in on a listener without <paramref name="role"/>.</summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> Only(ListenerRole role) =>
+        (context, next) => Serves(context.HttpContext, role) ? next(context) : ValueTask.FromResult<object?>(Results.NotFound());
+
     private void Listen(KestrelServerOptions kestrel, IPEndPoint endpoint, ListenerRole role)
     {
         kestrel.Listen(endpoint, listen =>
@@ -69,46 +72,10 @@ public sealed class Listeners
 
     private static void ApplyLimits(KestrelServerLimits limits, ExporterOptions options)
     {
-        if (options.MaxConnections < 1)
-        {
-            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MaxConnections)} must be at least 1 (was {options.MaxConnections}).");
-        }
-
-        if (!(options.MinRequestBodyBytesPerSecond > 0))
-        {
-            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MinRequestBodyBytesPerSecond)} must be positive (was {options.MinRequestBodyBytesPerSecond}).");
-        }
-
         limits.MaxConcurrentConnections = options.MaxConnections;
         limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
-        limits.RequestHeadersTimeout = Duration(options.RequestHeadersTimeout, nameof(ExporterOptions.RequestHeadersTimeout));
-        limits.KeepAliveTimeout = Duration(options.KeepAliveTimeout, nameof(ExporterOptions.KeepAliveTimeout));
+        limits.RequestHeadersTimeout = ListenerSettings.Duration(options.RequestHeadersTimeout, nameof(ExporterOptions.RequestHeadersTimeout));
+        limits.KeepAliveTimeout = ListenerSettings.Duration(options.KeepAliveTimeout, nameof(ExporterOptions.KeepAliveTimeout));
         limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5));
-    }
-
-    private static TimeSpan Duration(string value, string field) =>
-        IsoDuration.ParsePositive(value, problem => new InvalidOperationException($"{ExporterOptions.SectionName}:{field}: {problem}."));
-
-    private static IPEndPoint Parse(string url, string field)
-    {
-        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-            || uri.Scheme != Uri.UriSchemeHttp)
-        {
-            throw new InvalidOperationException(
-                $"{ExporterOptions.SectionName}:{field} must be an absolute http URL such as http://0.0.0.0:9464 (was '{url}').");
-        }
-
-        if (uri.IsLoopback && uri.Host == "localhost")
-        {
-            return new IPEndPoint(IPAddress.Loopback, uri.Port);
-        }
-
-        if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address))
-        {
-            throw new InvalidOperationException(
-                $"{ExporterOptions.SectionName}:{field} must name an IP address, localhost or * as host (was '{uri.Host}').");
-        }
-
-        return new IPEndPoint(address, uri.Port);
     }
 }

@@ -2,16 +2,16 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+namespace Knative.Eventing.Metrics.Exporter.Dispatch;
 
 /// <summary>What a subscriber answered: a status code and, optionally, a reply event.</summary>
-public sealed record SubscriberResponse(int StatusCode, CloudEvent? Reply)
+internal sealed record SubscriberResponse(int StatusCode, CloudEvent? Reply)
 {
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 }
 
 /// <summary>A subscriber living inside the exporter, addressed as <c>inproc://{Name}</c>.</summary>
-public interface IInProcessSubscriber
+internal interface IInProcessSubscriber
 {
     string Name { get; }
 
@@ -19,7 +19,7 @@ public interface IInProcessSubscriber
 }
 
 /// <summary>Sends an event to a subscriber URI: in-process, or over HTTP in binary mode (reply read from the response).</summary>
-public sealed class SubscriberClient(IEnumerable<IInProcessSubscriber> inProcess, IHttpClientFactory httpClients)
+internal sealed class SubscriberClient(IEnumerable<IInProcessSubscriber> inProcess, IHttpClientFactory httpClients)
 {
     public const string HttpClientName = "subscribers";
     private static readonly JsonEventFormatter Formatter = new();

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Knative.Eventing.Metrics.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Broker;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Hosting;
+using Knative.Eventing.Metrics.Exporter.Model;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+namespace Knative.Eventing.Metrics.Exporter.Ingress;
 
 /// <summary>
 /// <c>POST /{namespace}/{broker}</c>: reads and validates CloudEvents (binary, structured, batch), answers
@@ -13,30 +14,25 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// <c>kn.eventing.events.invalid</c>), 404 for an unknown broker, 503 when the backend did not accept
 /// them (the producer retries). Errors are problem+json.
 /// </summary>
-public static class IngressEndpoint
+internal static class IngressEndpoint
 {
-    public static void Map(WebApplication app)
+    public static void Map(IEndpointRouteBuilder endpoints)
     {
-        app.MapPost("/{namespace}/{broker}", HandleAsync);
+        endpoints.MapPost("/{namespace}/{broker}", HandleAsync);
     }
 
     private static async Task HandleAsync(
         HttpContext context,
         string @namespace,
         string broker,
-        BrokerHost host,
+        BrokerModel model,
+        EventPublisher publisher,
         KnativeEventingMetrics metrics,
         CloudEventsInstrumentation instrumentation,
         IOptions<BrokerOptions> options)
     {
         var start = Stopwatch.GetTimestamp();
-        if (!Listeners.Serves(context, ListenerRole.Ingress))
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-
-        var brokerRef = host.Model.Find(@namespace, broker);
+        var brokerRef = model.Find(@namespace, broker);
         if (brokerRef is null)
         {
             await WriteProblemAsync(context, 404, "Unknown broker", $"There is no broker '{Shorten(broker)}' in namespace '{Shorten(@namespace)}'.");
@@ -57,7 +53,7 @@ public static class IngressEndpoint
         var eventType = read.Events.Count == 1 ? read.Events[0].Type : null;
         try
         {
-            await host.PublishAsync(brokerRef, read.Events, context.RequestAborted);
+            await publisher.PublishAsync(brokerRef, read.Events, context.RequestAborted);
         }
         catch (EventPublishException ex)
         {

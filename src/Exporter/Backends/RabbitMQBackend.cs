@@ -4,7 +4,9 @@ using Knative.Eventing.Metrics.CloudEvents;
 using Knative.Eventing.Metrics.RabbitMQ;
 using RabbitMQ.Client;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Model;
+
+namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>
 /// Knative's RabbitMQ broker layout through the RabbitMQ adapter: one durable fanout exchange per broker,
@@ -14,7 +16,7 @@ namespace Knative.Eventing.Metrics.Exporter.Broker;
 /// server stops reading from a connection that publishes, which would also hold that connection's acks
 /// and so stop the deliveries that drain the queues.
 /// </summary>
-public sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
+internal sealed class RabbitMQBackend(Uri uri, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
 {
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, RabbitMQPublisher> _publishers = [];

@@ -4,7 +4,9 @@ using Confluent.Kafka;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Kafka;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Model;
+
+namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>
 /// Knative's Kafka broker layout through the Kafka adapter: one topic per broker, one consumer group per
@@ -19,38 +21,52 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
     private readonly Dictionary<BrokerRef, KafkaProducer> _producers = [];
     private IProducer<byte[]?, byte[]?>? _producer;
 
-    public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks, before anything listens, what only librdkafka can check: that the library loads in a version
+    /// Confluent.Kafka supports, and that the operator's properties are names and values librdkafka accepts
+    /// (a producer and a consumer are built with them and disposed at once).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The library or a property is refused; the message names the setting.</exception>
+    public static void Validate(string bootstrapServers, string? librdkafkaPath, KafkaClientProperties properties)
     {
-        // Before any client: the librdkafka Confluent.Kafka ships, not whatever the machine has (or refuse).
-        var version = KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
-        LogLibrary(loggers.CreateLogger<KafkaBackend>(), version, KafkaNativeLibrary.LoadedFrom ?? "the default library search");
+        KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
         try
         {
-            _producer = BuildProducer();
+            using var producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig(bootstrapServers, properties)).Build();
         }
         catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
         {
             throw properties.Refused(refusal, producer: true);
         }
 
+        try
+        {
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig(ConsumerConfig(bootstrapServers, properties)) { GroupId = "knative-eventing-metrics-validation" }).Build();
+        }
+        catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
+        {
+            throw properties.Refused(refusal, producer: false);
+        }
+    }
+
+    public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    {
+        // Before any client: the librdkafka Confluent.Kafka ships, not whatever the machine has (validated before start).
+        var version = KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
+        LogLibrary(loggers.CreateLogger<KafkaBackend>(), version, KafkaNativeLibrary.LoadedFrom ?? "the default library search");
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig(bootstrapServers, properties))
+            .SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json))
+            .Build();
+
         foreach (var broker in model.Brokers)
         {
             _producers[broker] = await KafkaProducer.CreateAsync(_producer, broker, metrics, instrumentation, new KafkaProducerOptions { Topic = Topic(broker), RecordIngress = false, Formatter = Formatter }, cancellationToken).ConfigureAwait(false);
         }
 
-        var config = properties.ForConsumer(new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 });
-        try
+        var config = ConsumerConfig(bootstrapServers, properties);
+        foreach (var trigger in model.Triggers)
         {
-            foreach (var trigger in model.Triggers)
-            {
-                await StartTriggerAsync(trigger, config, dispatch, model.DrainTimeout, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
-        {
-            // Nothing consumes yet: close what was opened before the host reports the error.
-            await DisposeAsync().ConfigureAwait(false);
-            throw properties.Refused(refusal, producer: false);
+            await StartTriggerAsync(trigger, config, dispatch, model.DrainTimeout, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -74,8 +90,9 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         return ValueTask.CompletedTask;
     }
 
-    private IProducer<byte[]?, byte[]?> BuildProducer() =>
-        new ProducerBuilder<byte[]?, byte[]?>(properties.ForProducer(new ProducerConfig
+    /// <summary>The producer's configuration: the broker's guarantees (acks=all, idempotence), then the operator's properties.</summary>
+    private static ProducerConfig ProducerConfig(string bootstrapServers, KafkaClientProperties properties) =>
+        properties.ForProducer(new ProducerConfig
         {
             BootstrapServers = bootstrapServers,
             Acks = Acks.All,
@@ -84,7 +101,11 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
             MessageTimeoutMs = 10_000,
             ClientId = "knative-eventing-metrics-exporter",
             StatisticsIntervalMs = 5000,
-        })).SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json)).Build();
+        });
+
+    /// <summary>The trigger consumers' configuration before each trigger's group: the defaults, then the operator's properties.</summary>
+    private static ConsumerConfig ConsumerConfig(string bootstrapServers, KafkaClientProperties properties) =>
+        properties.ForConsumer(new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 });
 
     private async Task StartTriggerAsync(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {

@@ -1,12 +1,14 @@
 using CloudNative.CloudEvents;
 
-namespace Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Model;
+
+namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>
 /// What the RabbitMQ and Kafka backends share: trigger consumers drained on shutdown (bounded), then
 /// backlog registrations and health monitors, then the backend's own clients.
 /// </summary>
-public abstract partial class AdapterBackend(ILogger logger) : IEventBackend
+internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
 {
     /// <summary>The trigger consumers, disposed first (each drains its in-flight deliveries).</summary>
     protected List<IAsyncDisposable> Consumers { get; } = [];

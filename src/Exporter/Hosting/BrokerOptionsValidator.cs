@@ -1,0 +1,65 @@
+using Knative.Eventing.Metrics.Exporter.Backends;
+using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
+using Knative.Eventing.Metrics.Exporter.Model;
+using Microsoft.Extensions.Options;
+
+namespace Knative.Eventing.Metrics.Exporter.Hosting;
+
+/// <summary>
+/// The one place the broker configuration is validated (registered with <c>ValidateOnStart</c>, so a bad
+/// setting stops the exporter before anything listens, with a message naming the setting): the backend and
+/// its address, the brokers and triggers (<see cref="BrokerModel.Build"/>), in-process subscribers, and on
+/// Kafka the native library and the operator's librdkafka properties.
+/// </summary>
+internal sealed class BrokerOptionsValidator(SubscriberClient subscribers) : IValidateOptions<BrokerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BrokerOptions options)
+    {
+        try
+        {
+            ValidateBackend(options);
+            var model = BrokerModel.Build(options);
+            foreach (var trigger in model.Triggers.Where(t => !subscribers.Knows(t.Subscriber)))
+            {
+                throw new InvalidOperationException($"Invalid broker configuration: trigger {trigger.Ref}: no in-process subscriber '{trigger.Subscriber.Host}'.");
+            }
+
+            if (BackendFactory.BrokerClass(options.Backend) == "Kafka")
+            {
+                KafkaBackend.Validate(options.Kafka, string.IsNullOrWhiteSpace(options.LibrdkafkaPath) ? null : options.LibrdkafkaPath, new KafkaClientProperties(options));
+            }
+
+            return ValidateOptionsResult.Success;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
+
+    private static void ValidateBackend(BrokerOptions options)
+    {
+        switch (options.Backend.ToLowerInvariant())
+        {
+            case "embedded":
+                break;
+            case "rabbitmq" or "rabbitmqbroker":
+                if (!Uri.TryCreate(options.RabbitMQ, UriKind.Absolute, out var amqp) || amqp.Scheme is not ("amqp" or "amqps"))
+                {
+                    throw new InvalidOperationException($"Invalid broker configuration: Broker:RabbitMQ: '{options.RabbitMQ}' is not an amqp:// URI.");
+                }
+
+                break;
+            case "kafka":
+                if (string.IsNullOrWhiteSpace(options.Kafka))
+                {
+                    throw new InvalidOperationException("Invalid broker configuration: Broker:Kafka: bootstrap servers are required.");
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{options.Backend}' is not one of {string.Join(", ", BackendFactory.Names)}.");
+        }
+    }
+}

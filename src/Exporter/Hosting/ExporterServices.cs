@@ -1,0 +1,76 @@
+using Knative.Eventing.Metrics.Exporter.Backends;
+using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
+using Knative.Eventing.Metrics.Exporter.Game;
+using Knative.Eventing.Metrics.Exporter.Listening;
+using Knative.Eventing.Metrics.Exporter.Model;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace Knative.Eventing.Metrics.Exporter.Hosting;
+
+/// <summary>The exporter's services, in the order an event passes through them.</summary>
+internal static class ExporterServices
+{
+    public static void AddExporterServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        // Settings, each validated before anything listens.
+        services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
+        services.AddOptions<BrokerOptions>().Bind(configuration.GetSection(BrokerOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>();
+        services.Configure<GameOptions>(configuration.GetSection(GameOptions.SectionName));
+
+        // Listeners: ingress and metrics apart.
+        services.AddSingleton<Listeners>();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+            kestrel.ApplicationServices.GetRequiredService<Listeners>().Configure(kestrel, kestrel.ApplicationServices.GetRequiredService<IOptions<ExporterOptions>>().Value));
+
+        // The metric contract and the adapters' instrumentation.
+        services.AddKnativeEventingMetrics(configuration.GetSection(KnativeEventingMetricsOptions.SectionName));
+        services.AddKnativeEventingCloudEvents();
+        services.AddKnativeEventingRabbitMQ();
+        services.AddKnativeEventingKafka();
+        services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= BackendFactory.BrokerClass(configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"]));
+
+        // Ingress → broker → backend → dispatcher → subscribers (replies go back through the broker).
+        services.AddSingleton(sp => BrokerModel.Build(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton(BackendFactory.Create);
+        services.AddSingleton<TriggerDispatcher>();
+        services.AddSingleton<SubscriberClient>();
+        services.AddHttpClient(SubscriberClient.HttpClientName).AddCloudEventsInstrumentation();
+        services.AddGameSubscribers();
+        services.AddHostedService<BrokerService>();
+        // The host's own stop deadline must not cut the drain short: the drain, cancelling and closing fit in it.
+        services.AddOptions<HostOptions>().Configure<BrokerModel>((host, model) =>
+            host.ShutdownTimeout = model.DrainTimeout + AdapterBackend.StopMargin + TimeSpan.FromSeconds(5));
+
+        // The game, health, the banner.
+        services.AddHttpClient(nameof(GameSimulator));
+        services.AddSingleton<GameSimulator>();
+        services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());
+        services.AddHealthChecks().AddCheck<TriggerConsumersHealthCheck>(TriggerConsumersHealthCheck.Name);
+        services.AddHostedService<StartupBanner>();
+
+        // Export: Prometheus on the metrics listener, OTLP when an endpoint is configured.
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("knative-eventing-metrics-exporter"))
+            .WithMetrics(metrics => metrics.AddKnativeEventingInstrumentation().AddPrometheusExporter());
+        services.AddOptions<OpenTelemetry.Exporter.PrometheusAspNetCoreOptions>().Configure<IOptions<ExporterOptions>>((prometheus, exporter) =>
+        {
+            prometheus.ScrapeEndpointPath = exporter.Value.MetricsPath;
+            prometheus.ScrapeResponseCacheDurationMilliseconds = exporter.Value.ScrapeCacheMilliseconds;
+        });
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+    }
+}
