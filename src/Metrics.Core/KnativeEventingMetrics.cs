@@ -123,6 +123,11 @@ public sealed class KnativeEventingMetrics : IDisposable
         try
         {
             ArgumentNullException.ThrowIfNull(broker);
+            if (!_ingressDuration.Enabled)
+            {
+                return; // nothing listens: no tags built (checked after the argument, so misuse is still reported)
+            }
+
             var tags = new TagList
             {
                 { MessagingSystem, MessagingSystemKnative },
@@ -151,6 +156,11 @@ public sealed class KnativeEventingMetrics : IDisposable
         try
         {
             ArgumentNullException.ThrowIfNull(trigger);
+            if (!_processDuration.Enabled)
+            {
+                return; // nothing listens: no tags built (checked after the argument, so misuse is still reported)
+            }
+
             var tags = new TagList
             {
                 { MessagingSystem, MessagingSystemKnative },
@@ -180,6 +190,11 @@ public sealed class KnativeEventingMetrics : IDisposable
         try
         {
             ArgumentNullException.ThrowIfNull(trigger);
+            if (!_queueDuration.Enabled)
+            {
+                return; // nothing listens: no tags built (checked after the argument, so misuse is still reported)
+            }
+
             var tags = TriggerTags(trigger);
             AddEventType(ref tags, eventType);
             AddEventSource(ref tags, eventSource);
@@ -241,6 +256,11 @@ public sealed class KnativeEventingMetrics : IDisposable
         try
         {
             ArgumentNullException.ThrowIfNull(trigger);
+            if (!_deliveries.Enabled)
+            {
+                return; // nothing listens: no tags built (checked after the argument, so misuse is still reported)
+            }
+
             var tags = TriggerTags(trigger);
             AddEventType(ref tags, eventType);
             tags.Add(KnativeAttributes.DeliveryOutcome, AttributeValues.Of(outcome));
@@ -261,6 +281,11 @@ public sealed class KnativeEventingMetrics : IDisposable
         try
         {
             ArgumentNullException.ThrowIfNull(broker);
+            if (!_eventsInvalid.Enabled)
+            {
+                return; // nothing listens: no tags built (checked after the argument, so misuse is still reported)
+            }
+
             var tags = new TagList
             {
                 { BrokerName, broker.Name },

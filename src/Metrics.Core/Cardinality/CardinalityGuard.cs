@@ -54,7 +54,7 @@ public sealed class CardinalityGuard
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>The most distinct values this guard keeps.</summary>
-    public int Limit => _limit;
+    internal int Limit => _limit;
 
     /// <summary>How many times a value was replaced by <see cref="OtherValue"/>.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);

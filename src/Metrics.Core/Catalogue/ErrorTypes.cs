@@ -29,7 +29,7 @@ public static class ErrorTypes
     public const string Other = "_OTHER";
 
     /// <summary>The values above, for documentation and validation.</summary>
-    public static IReadOnlyList<string> Documented { get; } =
+    internal static IReadOnlyList<string> Documented { get; } =
         [Timeout, ConnectionRefused, Nack, Unroutable, QueueFull, InvalidCloudEvent, Other];
 
     /// <summary>

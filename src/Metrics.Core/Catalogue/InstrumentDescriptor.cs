@@ -20,7 +20,7 @@ public sealed record InstrumentDescriptor(
     /// <see cref="Name"/> and <see cref="Unit"/> (dots become underscores, the unit is appended,
     /// counters get <c>_total</c>; histograms then expose <c>_bucket</c>, <c>_sum</c>, <c>_count</c>).
     /// </summary>
-    public string PrometheusName
+    internal string PrometheusName
     {
         get
         {

@@ -81,6 +81,35 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void Amqp_decoding_reads_colon_or_underscore_prefixed_properties_as_bytes_or_strings()
+    {
+        // As RabbitMQ delivers them: strings arrive as UTF-8 bytes; clients that cannot use ':' write '_'.
+        var colon = new Dictionary<string, object?>
+        {
+            ["cloudEvents:specversion"] = Encoding.UTF8.GetBytes("1.0"),
+            ["cloudEvents:id"] = Encoding.UTF8.GetBytes("7"),
+            ["cloudEvents:type"] = Encoding.UTF8.GetBytes("dev.knative.game.score"),
+            ["cloudEvents:source"] = Encoding.UTF8.GetBytes("/game/level/3"),
+            ["cloudEvents:knativearrivaltime"] = Encoding.UTF8.GetBytes("2026-11-25T10:00:00.5Z"),
+        };
+        var underscore = new Dictionary<string, object?>
+        {
+            ["cloudEvents_specversion"] = "1.0",
+            ["cloudEvents_id"] = "8",
+            ["cloudEvents_type"] = "dev.knative.game.start",
+            ["cloudEvents_source"] = "/game",
+        };
+
+        var a = AmqpCloudEventBinding.Decode(colon, "application/json", "{}"u8.ToArray(), Formatter, null);
+        var b = AmqpCloudEventBinding.Decode(underscore, "application/json", "{}"u8.ToArray(), Formatter, null);
+
+        Assert.Equal(("dev.knative.game.score", "/game/level/3"), (a.Type, a.Source?.ToString()));
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 10, 0, 0, 500, TimeSpan.Zero), KnativeArrivalTime.Parse(a[KnativeArrivalTime.AttributeName]));
+        Assert.Equal(("dev.knative.game.start", "/game"), (b.Type, b.Source?.ToString()));
+        Assert.Null(b[KnativeArrivalTime.AttributeName]);
+    }
+
+    [Fact]
     public void Amqp_decoding_rejects_invalid_messages_with_the_shared_reasons()
     {
         var missing = Assert.Throws<InvalidCloudEventException>(() => AmqpCloudEventBinding.Decode(
