@@ -401,7 +401,6 @@ public sealed class KnativeEventingMetrics : IDisposable
         { TriggerName, trigger.Name },
     };
 
-
     private static double Seconds(TimeSpan duration) =>
         duration <= TimeSpan.Zero ? 0d : duration.TotalSeconds;
 
