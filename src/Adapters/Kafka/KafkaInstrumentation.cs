@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
@@ -82,20 +83,7 @@ public sealed class KafkaInstrumentation : IDisposable
     {
         try
         {
-            var tags = new TagList
-            {
-                { MessagingSystem, System },
-                { MessagingOperationName, "send" },
-                { OperationType, "send" },
-                { MessagingDestinationName, topic },
-            };
-            if (errorType is not null)
-            {
-                tags.Add(ErrorType, errorType);
-            }
-
-            _sent.Add(1, tags);
-            _operationDuration.Record(duration.TotalSeconds, tags);
+            RecordProduceCore(topic, duration, errorType);
         }
         catch (Exception ex)
         {
@@ -107,14 +95,7 @@ public sealed class KafkaInstrumentation : IDisposable
     {
         try
         {
-            _consumed.Add(1, new TagList
-            {
-                { MessagingSystem, System },
-                { MessagingOperationName, "poll" },
-                { OperationType, "receive" },
-                { MessagingDestinationName, topic },
-                { ConsumerGroupName, group },
-            });
+            RecordConsumedCore(topic, group);
         }
         catch (Exception ex)
         {
@@ -126,24 +107,62 @@ public sealed class KafkaInstrumentation : IDisposable
     {
         try
         {
-            var tags = new TagList
-            {
-                { MessagingSystem, System },
-                { MessagingOperationName, "process" },
-                { OperationType, "process" },
-                { MessagingDestinationName, topic },
-                { ConsumerGroupName, group },
-            };
-            if (errorType is not null)
-            {
-                tags.Add(ErrorType, errorType);
-            }
-
-            _processDuration.Record(duration.TotalSeconds, tags);
+            RecordProcessCore(topic, group, duration, errorType);
         }
         catch (Exception ex)
         {
             _failures.Report(nameof(RecordProcess), ex);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordProduceCore(string topic, TimeSpan duration, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingOperationName, "send" },
+            { OperationType, "send" },
+            { MessagingDestinationName, topic },
+        };
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        _sent.Add(1, tags);
+        _operationDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordConsumedCore(string topic, string group)
+    {
+        _consumed.Add(1, new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingOperationName, "poll" },
+            { OperationType, "receive" },
+            { MessagingDestinationName, topic },
+            { ConsumerGroupName, group },
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordProcessCore(string topic, string group, TimeSpan duration, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingOperationName, "process" },
+            { OperationType, "process" },
+            { MessagingDestinationName, topic },
+            { ConsumerGroupName, group },
+        };
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        _processDuration.Record(duration.TotalSeconds, tags);
     }
 }

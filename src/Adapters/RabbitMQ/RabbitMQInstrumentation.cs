@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics;
@@ -82,22 +83,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = new TagList
-            {
-                { MessagingSystem, System },
-                { MessagingOperationName, "publish" },
-                { OperationType, "send" },
-                { MessagingDestinationName, exchange.Length == 0 ? "amq.default" : exchange },
-                { ServerAddress, endpoint.Address },
-                { ServerPort, endpoint.Port },
-            };
-            if (errorType is not null)
-            {
-                tags.Add(ErrorType, errorType);
-            }
-
-            _sent.Add(1, tags);
-            _operationDuration.Record(duration.TotalSeconds, tags);
+            RecordPublishCore(in endpoint, exchange, duration, errorType);
         }
         catch (Exception ex)
         {
@@ -109,26 +95,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = new TagList
-            {
-                { MessagingSystem, System },
-                { MessagingOperationName, "deliver" },
-                { OperationType, "receive" },
-                { MessagingDestinationName, queue },
-                { ServerAddress, endpoint.Address },
-                { ServerPort, endpoint.Port },
-            };
-            _consumed.Add(1, tags);
-            if (redelivered)
-            {
-                _redelivered.Add(1, new TagList
-                {
-                    { MessagingSystem, System },
-                    { MessagingDestinationName, queue },
-                    { ServerAddress, endpoint.Address },
-                    { ServerPort, endpoint.Port },
-                });
-            }
+            RecordConsumedCore(in endpoint, queue, redelivered);
         }
         catch (Exception ex)
         {
@@ -140,21 +107,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = new TagList
-            {
-                { MessagingSystem, System },
-                { MessagingOperationName, "process" },
-                { OperationType, "process" },
-                { MessagingDestinationName, queue },
-                { ServerAddress, endpoint.Address },
-                { ServerPort, endpoint.Port },
-            };
-            if (errorType is not null)
-            {
-                tags.Add(ErrorType, errorType);
-            }
-
-            _processDuration.Record(duration.TotalSeconds, tags);
+            RecordProcessCore(in endpoint, queue, duration, errorType);
         }
         catch (Exception ex)
         {
@@ -166,13 +119,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = EndpointTags(endpoint);
-            if (errorType is not null)
-            {
-                tags.Add(ErrorType, errorType);
-            }
-
-            _recoveries.Add(1, tags);
+            RecordRecoveryCore(in endpoint, errorType);
         }
         catch (Exception ex)
         {
@@ -188,15 +135,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = EndpointTags(endpoint);
-            _recoveries.Add(0, tags);
-            _blocked.Add(0, tags);
-            foreach (var initiator in (ReadOnlySpan<ShutdownInitiator>)[ShutdownInitiator.Application, ShutdownInitiator.Library, ShutdownInitiator.Peer])
-            {
-                var shutdownTags = EndpointTags(endpoint);
-                shutdownTags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-                _connectionShutdowns.Add(0, shutdownTags);
-            }
+            InitializeConnectionSeriesCore(in endpoint);
         }
         catch (Exception ex)
         {
@@ -208,7 +147,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            _blocked.Add(delta, EndpointTags(endpoint));
+            RecordBlockedCore(in endpoint, delta);
         }
         catch (Exception ex)
         {
@@ -220,9 +159,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = EndpointTags(endpoint);
-            tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-            _connectionShutdowns.Add(1, tags);
+            RecordConnectionShutdownCore(in endpoint, initiator);
         }
         catch (Exception ex)
         {
@@ -234,9 +171,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     {
         try
         {
-            var tags = EndpointTags(endpoint);
-            tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-            _channelShutdowns.Add(1, tags);
+            RecordChannelShutdownCore(in endpoint, initiator);
         }
         catch (Exception ex)
         {
@@ -258,4 +193,118 @@ public sealed class RabbitMQInstrumentation : IDisposable
         ShutdownInitiator.Peer => "peer",
         _ => ErrorTypes.Other,
     };
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordPublishCore(in RabbitMQEndpoint endpoint, string exchange, TimeSpan duration, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingOperationName, "publish" },
+            { OperationType, "send" },
+            { MessagingDestinationName, exchange.Length == 0 ? "amq.default" : exchange },
+            { ServerAddress, endpoint.Address },
+            { ServerPort, endpoint.Port },
+        };
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        _sent.Add(1, tags);
+        _operationDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordConsumedCore(in RabbitMQEndpoint endpoint, string queue, bool redelivered)
+    {
+        var tags = new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingOperationName, "deliver" },
+            { OperationType, "receive" },
+            { MessagingDestinationName, queue },
+            { ServerAddress, endpoint.Address },
+            { ServerPort, endpoint.Port },
+        };
+        _consumed.Add(1, tags);
+        if (redelivered)
+        {
+            _redelivered.Add(1, new TagList
+            {
+                { MessagingSystem, System },
+                { MessagingDestinationName, queue },
+                { ServerAddress, endpoint.Address },
+                { ServerPort, endpoint.Port },
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordProcessCore(in RabbitMQEndpoint endpoint, string queue, TimeSpan duration, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingOperationName, "process" },
+            { OperationType, "process" },
+            { MessagingDestinationName, queue },
+            { ServerAddress, endpoint.Address },
+            { ServerPort, endpoint.Port },
+        };
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        _processDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordRecoveryCore(in RabbitMQEndpoint endpoint, string? errorType)
+    {
+        var tags = EndpointTags(endpoint);
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        _recoveries.Add(1, tags);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void InitializeConnectionSeriesCore(in RabbitMQEndpoint endpoint)
+    {
+        var tags = EndpointTags(endpoint);
+        _recoveries.Add(0, tags);
+        _blocked.Add(0, tags);
+        foreach (var initiator in (ReadOnlySpan<ShutdownInitiator>)[ShutdownInitiator.Application, ShutdownInitiator.Library, ShutdownInitiator.Peer])
+        {
+            var shutdownTags = EndpointTags(endpoint);
+            shutdownTags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+            _connectionShutdowns.Add(0, shutdownTags);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordBlockedCore(in RabbitMQEndpoint endpoint, int delta)
+    {
+        _blocked.Add(delta, EndpointTags(endpoint));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordConnectionShutdownCore(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
+    {
+        var tags = EndpointTags(endpoint);
+        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+        _connectionShutdowns.Add(1, tags);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordChannelShutdownCore(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
+    {
+        var tags = EndpointTags(endpoint);
+        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+        _channelShutdowns.Add(1, tags);
+    }
 }
