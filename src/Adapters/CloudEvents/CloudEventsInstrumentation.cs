@@ -144,7 +144,7 @@ public sealed class CloudEventsInstrumentation : IDisposable
 
         if (statusCode is { } code)
         {
-            tags.Add(HttpResponseStatusCode, AttributeValues.StatusCode(code));
+            tags.Add(HttpResponseStatusCode, StatusCodeBoxes.Get(code));
         }
 
         if (errorType is not null)

@@ -18,7 +18,7 @@ public static class AttributeValues
     /// <summary>The <c>http.response.status_code</c> value of a status code, boxed once per code (no allocation per measurement).</summary>
     /// <param name="statusCode">The status code.</param>
     /// <returns>The cached box (codes outside 100–599 are boxed per call).</returns>
-    public static object StatusCode(int statusCode) => StatusCodeBoxes.Get(statusCode);
+    internal static object StatusCode(int statusCode) => StatusCodeBoxes.Get(statusCode);
 
     /// <summary>The <c>error.type</c> value of an invalid-event reason.</summary>
     /// <param name="reason">The reason.</param>

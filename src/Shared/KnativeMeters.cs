@@ -6,9 +6,10 @@ namespace Knative.Eventing.Metrics;
 /// <summary>
 /// Creates this project's meters and their instruments from <see cref="InstrumentDescriptor"/>s, so every
 /// package names, describes and buckets its instruments the same way (histograms get
-/// <see cref="HistogramBuckets.Seconds"/> as advice).
+/// <see cref="HistogramBuckets.Seconds"/> as advice). Shared source, compiled into each package: a helper
+/// for this project's packages, not part of any package's public API.
 /// </summary>
-public static class KnativeMeters
+internal static class KnativeMeters
 {
     /// <summary>
     /// Creates a meter named <paramref name="name"/>, versioned with the informational version of
