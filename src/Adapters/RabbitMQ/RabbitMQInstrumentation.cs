@@ -186,6 +186,13 @@ public sealed class RabbitMQInstrumentation : IDisposable
         { ServerPort, endpoint.Port },
     };
 
+    private static TagList ShutdownTags(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
+    {
+        var tags = EndpointTags(endpoint);
+        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+        return tags;
+    }
+
     private static string InitiatorName(ShutdownInitiator initiator) => initiator switch
     {
         ShutdownInitiator.Application => "application",
@@ -280,9 +287,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
         _blocked.Add(0, tags);
         foreach (var initiator in (ReadOnlySpan<ShutdownInitiator>)[ShutdownInitiator.Application, ShutdownInitiator.Library, ShutdownInitiator.Peer])
         {
-            var shutdownTags = EndpointTags(endpoint);
-            shutdownTags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
-            _connectionShutdowns.Add(0, shutdownTags);
+            _connectionShutdowns.Add(0, ShutdownTags(endpoint, initiator));
         }
     }
 
@@ -295,16 +300,14 @@ public sealed class RabbitMQInstrumentation : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
     private void RecordConnectionShutdownCore(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
     {
-        var tags = EndpointTags(endpoint);
-        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+        var tags = ShutdownTags(endpoint, initiator);
         _connectionShutdowns.Add(1, tags);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
     private void RecordChannelShutdownCore(in RabbitMQEndpoint endpoint, ShutdownInitiator initiator)
     {
-        var tags = EndpointTags(endpoint);
-        tags.Add(RabbitMQInstruments.ShutdownInitiator, InitiatorName(initiator));
+        var tags = ShutdownTags(endpoint, initiator);
         _channelShutdowns.Add(1, tags);
     }
 }

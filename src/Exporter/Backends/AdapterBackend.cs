@@ -1,5 +1,4 @@
 using CloudNative.CloudEvents;
-
 using Knative.Eventing.Metrics.Exporter.Model;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;
@@ -10,6 +9,9 @@ namespace Knative.Eventing.Metrics.Exporter.Backends;
 /// </summary>
 internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
 {
+    /// <summary>The backend's logger.</summary>
+    protected ILogger Logger { get; } = logger;
+
     /// <summary>The trigger consumers, disposed first (each drains its in-flight deliveries).</summary>
     protected List<IAsyncDisposable> Consumers { get; } = [];
 
@@ -33,7 +35,7 @@ internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
         // The consumers' own drain timeout is this one; the margin covers cancelling and closing.
         if (await Task.WhenAny(stopped, Task.Delay(timeout + StopMargin)).ConfigureAwait(false) != stopped)
         {
-            LogNotStopped(logger, timeout + StopMargin);
+            LogNotStopped(Logger, timeout + StopMargin);
         }
     }
 
@@ -48,7 +50,7 @@ internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
         }
         catch (Exception ex)
         {
-            LogStopFailed(logger, ex);
+            LogStopFailed(Logger, ex);
         }
     }
 

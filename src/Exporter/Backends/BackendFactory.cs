@@ -2,8 +2,6 @@ using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Kafka;
 using Knative.Eventing.Metrics.RabbitMQ;
 
-using Knative.Eventing.Metrics.Exporter.Model;
-
 namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>Builds the configured backend (not started; the broker service starts it).</summary>

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
-
 using Knative.Eventing.Metrics.Exporter.Model;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;

@@ -1,5 +1,4 @@
 using CloudNative.CloudEvents;
-
 using Knative.Eventing.Metrics.Exporter.Model;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;

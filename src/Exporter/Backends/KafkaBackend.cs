@@ -2,9 +2,8 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Confluent.Kafka;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Kafka;
-
 using Knative.Eventing.Metrics.Exporter.Model;
+using Knative.Eventing.Metrics.Kafka;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;
 
@@ -53,7 +52,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
     {
         // Before any client: the librdkafka Confluent.Kafka ships, not whatever the machine has (validated before start).
         var version = KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
-        LogLibrary(loggers.CreateLogger<KafkaBackend>(), version, KafkaNativeLibrary.LoadedFrom ?? "the default library search");
+        LogLibrary(Logger, version, KafkaNativeLibrary.LoadedFrom ?? "the default library search");
         _producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig(bootstrapServers, properties))
             .SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json))
             .Build();

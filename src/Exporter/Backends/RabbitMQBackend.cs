@@ -1,10 +1,9 @@
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Knative.Eventing.Metrics.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Model;
 using Knative.Eventing.Metrics.RabbitMQ;
 using RabbitMQ.Client;
-
-using Knative.Eventing.Metrics.Exporter.Model;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;
 

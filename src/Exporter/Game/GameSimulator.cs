@@ -2,11 +2,10 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
 using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Listening;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
-
-using Knative.Eventing.Metrics.Exporter.Listening;
 
 namespace Knative.Eventing.Metrics.Exporter.Game;
 

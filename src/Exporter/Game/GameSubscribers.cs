@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CloudNative.CloudEvents;
-using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Game;

@@ -137,23 +137,21 @@ internal static class ExporterCommandLine
         /// <summary>The errors, one per line; empty when there are none.</summary>
         public string Errors => string.Join(
             Environment.NewLine,
-            Result.Errors.Select(e => e.Message).Concat(UnknownSections.Select(s => $"Unknown configuration section '{s}' (in --{s}:...). Known sections: {string.Join(", ", Sections)}.")));
+            Result.Errors.Select(e => e.Message).Concat(SectionErrors));
+
+        private IEnumerable<string> SectionErrors =>
+            UnknownSections.Select(s => $"Unknown configuration section '{s}' (in --{s}:...). Known sections: {string.Join(", ", Sections)}.");
 
         /// <summary>Shows help, the version or the errors; returns the exit code (0 for help and version).</summary>
         public int Run()
         {
-            if (UnknownSections.Count > 0 && Result.Errors.Count == 0)
+            foreach (var error in SectionErrors)
             {
-                Console.Error.WriteLine(Errors);
-                return 1;
+                Console.Error.WriteLine(error);
             }
 
-            if (UnknownSections.Count > 0)
-            {
-                Console.Error.WriteLine(string.Join(Environment.NewLine, UnknownSections.Select(s => $"Unknown configuration section '{s}'.")));
-            }
-
-            return Result.Invoke();
+            // Help, version or the parser's own errors; unknown sections alone are an error the parser did not see.
+            return Result.Action is null ? 1 : Result.Invoke();
         }
     }
 

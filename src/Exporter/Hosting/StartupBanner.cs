@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Options;
-
-using Knative.Eventing.Metrics.Exporter.Listening;
-
 using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Listening;
+using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
 
