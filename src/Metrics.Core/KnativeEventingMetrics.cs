@@ -325,15 +325,20 @@ public sealed class KnativeEventingMetrics : IDisposable
     /// Registers the backlog source of a trigger for <c>kn.eventing.backlog</c>. A background refresher
     /// calls <paramref name="readBacklog"/> every <see cref="KnativeEventingMetricsOptions.BacklogRefreshInterval"/>
     /// (with <see cref="KnativeEventingMetricsOptions.BacklogProbeTimeout"/>) and caches the value; a
-    /// scrape reads only the cache. A failed read removes the value until the next good one.
+    /// scrape reads only the cache. A failed read removes the value until the next good one. Each reading
+    /// is reported as two series (<c>kn.backlog.scope</c> = broker, replica) so that N replicas add up:
+    /// the true backlog is max over replicas of the broker part plus the sum of the replica parts.
     /// </summary>
     /// <param name="trigger">The trigger.</param>
-    /// <param name="readBacklog">Reads the number of events waiting for the trigger from the backend.</param>
+    /// <param name="readBacklog">
+    /// Reads the events waiting for the trigger: what every replica reads alike from the broker, and what
+    /// only this process holds (<see cref="BacklogReading.BrokerWide"/>, <see cref="BacklogReading.ReplicaOnly"/>).
+    /// </param>
     /// <returns>Dispose to unregister.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The trigger already has a backlog source.</exception>
     /// <exception cref="ObjectDisposedException">This instance was disposed.</exception>
-    public IDisposable RegisterBacklogSource(TriggerRef trigger, Func<CancellationToken, ValueTask<long>> readBacklog) =>
+    public IDisposable RegisterBacklogSource(TriggerRef trigger, Func<CancellationToken, ValueTask<BacklogReading>> readBacklog) =>
         _backlog.Register(trigger, readBacklog);
 
     /// <summary>

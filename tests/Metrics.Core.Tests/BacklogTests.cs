@@ -13,7 +13,7 @@ public sealed class BacklogTests
         using var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ =>
         {
             Interlocked.Increment(ref reads);
-            return ValueTask.FromResult(7L);
+            return ValueTask.FromResult(new BacklogReading(7, 2));
         });
         await harness.Metrics.RefreshBacklogAsync();
 
@@ -23,7 +23,7 @@ public sealed class BacklogTests
 
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(7, Assert.Single(harness.Single("kn.eventing.backlog").Points).LongValue);
+            Assert.Equal((7, 2), ByScope(harness.Single("kn.eventing.backlog").Points));
         }
 
         Assert.Equal(2, Volatile.Read(ref reads));
@@ -37,13 +37,13 @@ public sealed class BacklogTests
         using var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ =>
         {
             firstRead.TrySetResult();
-            return ValueTask.FromResult(3L);
+            return ValueTask.FromResult(BacklogReading.BrokerWide(3));
         });
 
         await firstRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await harness.Metrics.RefreshBacklogAsync(); // waits for a refresh in progress to finish
 
-        Assert.Equal(3, Assert.Single(harness.Single("kn.eventing.backlog").Points).LongValue);
+        Assert.Equal((3, 0), ByScope(harness.Single("kn.eventing.backlog").Points));
     }
 
     [Fact]
@@ -57,32 +57,32 @@ public sealed class BacklogTests
         var failing = new TriggerRef(MetricsHarness.Broker, "audit");
         var hanging = new TriggerRef(MetricsHarness.Broker, "stats");
         var fail = false;
-        using var a = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(5L));
-        using var b = harness.Metrics.RegisterBacklogSource(failing, _ => fail ? throw new InvalidOperationException("broker down") : ValueTask.FromResult(9L));
+        using var a = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(BacklogReading.BrokerWide(5)));
+        using var b = harness.Metrics.RegisterBacklogSource(failing, _ => fail ? throw new InvalidOperationException("broker down") : ValueTask.FromResult(BacklogReading.ReplicaOnly(9)));
         using var c = harness.Metrics.RegisterBacklogSource(hanging, async ct =>
         {
             await Task.Delay(Timeout.Infinite, ct);
-            return 1L;
+            return BacklogReading.BrokerWide(1);
         });
 
         await harness.Metrics.RefreshBacklogAsync();
         var points = harness.Single("kn.eventing.backlog").Points;
-        Assert.Equal(2, points.Count);
-        Assert.Equal(9, Assert.Single(points, p => Equals(p.Tags[TriggerName], "audit")).LongValue);
+        Assert.Equal(4, points.Count);
+        Assert.Equal((0, 9), ByScope(points.Where(p => Equals(p.Tags[TriggerName], "audit"))));
 
         fail = true;
         await harness.Metrics.RefreshBacklogAsync();
 
-        var point = Assert.Single(harness.Single("kn.eventing.backlog").Points);
-        Assert.Equal("leaderboard", point.Tags[TriggerName]);
-        Assert.Equal(5, point.LongValue);
+        points = harness.Single("kn.eventing.backlog").Points;
+        Assert.All(points, p => Assert.Equal("leaderboard", p.Tags[TriggerName]));
+        Assert.Equal((5, 0), ByScope(points));
     }
 
     [Fact]
     public async Task A_negative_depth_is_treated_as_a_failed_read()
     {
         using var harness = new MetricsHarness(o => o.BacklogRefreshInterval = TimeSpan.FromHours(1));
-        using var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(-1L));
+        using var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(new BacklogReading(3, -1)));
 
         await harness.Metrics.RefreshBacklogAsync();
 
@@ -93,16 +93,26 @@ public sealed class BacklogTests
     public async Task Disposing_a_registration_removes_its_series_and_a_trigger_has_one_source()
     {
         using var harness = new MetricsHarness(o => o.BacklogRefreshInterval = TimeSpan.FromHours(1));
-        var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(1L));
+        var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(BacklogReading.BrokerWide(1)));
 
         Assert.Throws<InvalidOperationException>(() =>
-            harness.Metrics.RegisterBacklogSource(new TriggerRef(MetricsHarness.Broker, "leaderboard"), _ => ValueTask.FromResult(2L)));
+            harness.Metrics.RegisterBacklogSource(new TriggerRef(MetricsHarness.Broker, "leaderboard"), _ => ValueTask.FromResult(BacklogReading.BrokerWide(2))));
 
         await harness.Metrics.RefreshBacklogAsync();
-        Assert.Single(harness.Single("kn.eventing.backlog").Points);
+        Assert.Equal(2, harness.Single("kn.eventing.backlog").Points.Count);
         registration.Dispose();
 
         Assert.DoesNotContain(harness.Collect(), m => m.Name == "kn.eventing.backlog" && m.Points.Count > 0);
-        using var again = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(2L));
+        using var again = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(BacklogReading.BrokerWide(2)));
+    }
+
+    /// <summary>The broker and replica series of one trigger's backlog.</summary>
+    private static (long Broker, long Replica) ByScope(IEnumerable<CollectedPoint> points)
+    {
+        var list = points.ToList();
+        Assert.Equal(2, list.Count);
+        return (
+            Assert.Single(list, p => Equals(p.Tags[KnativeAttributes.BacklogScope], "broker")).LongValue,
+            Assert.Single(list, p => Equals(p.Tags[KnativeAttributes.BacklogScope], "replica")).LongValue);
     }
 }

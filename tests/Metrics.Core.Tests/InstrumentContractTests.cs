@@ -213,18 +213,21 @@ public sealed class InstrumentContractTests
     public async Task Backlog_gauge_reports_the_value_the_refresher_read()
     {
         using var harness = new MetricsHarness();
-        long depth = 42;
-        using var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(depth));
+        using var registration = harness.Metrics.RegisterBacklogSource(MetricsHarness.Trigger, _ => ValueTask.FromResult(new BacklogReading(42, 3)));
         await harness.Metrics.RefreshBacklogAsync();
 
         var metric = harness.Single("kn.eventing.backlog");
 
         AssertMatchesCatalogue(metric, KnativeEventingInstruments.Backlog, MetricType.LongGauge);
-        var point = Assert.Single(metric.Points);
-        Assert.Equal(42, point.LongValue);
-        Assert.Equal(
-            new Dictionary<string, object?> { [BrokerName] = "default", [BrokerNamespace] = "demo", [TriggerName] = "leaderboard" },
-            point.Tags);
+        Assert.Equal(2, metric.Points.Count);
+        foreach (var (scope, value) in new[] { ("broker", 42L), ("replica", 3L) })
+        {
+            var point = Assert.Single(metric.Points, p => Equals(p.Tags[KnativeAttributes.BacklogScope], scope));
+            Assert.Equal(value, point.LongValue);
+            Assert.Equal(
+                new Dictionary<string, object?> { [BrokerName] = "default", [BrokerNamespace] = "demo", [TriggerName] = "leaderboard", [KnativeAttributes.BacklogScope] = scope },
+                point.Tags);
+        }
     }
 
     [Fact]

@@ -27,7 +27,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         {
             var queue = new TriggerQueue();
             _queues[trigger.Ref] = queue;
-            _backlogs.Add(metrics.RegisterBacklogSource(trigger.Ref, _ => ValueTask.FromResult((long)queue.Pending)));
+            _backlogs.Add(metrics.RegisterBacklogSource(trigger.Ref, _ => ValueTask.FromResult(BacklogReading.ReplicaOnly(queue.Pending))));
             var health = metrics.RegisterConsumer(trigger.Ref);
             _health.Add(health);
             for (var i = 0; i < trigger.Parallelism; i++)

@@ -7,10 +7,13 @@ namespace Knative.Eventing.Metrics;
 /// <summary>
 /// Reads every registered backlog source in the background and caches the values; the
 /// <c>kn.eventing.backlog</c> gauge reads only the cache, so a scrape never waits on a broker.
-/// A source whose read fails or times out reports no value until it reads again.
+/// A source whose read fails or times out reports no value until it reads again. Every reading is
+/// reported as two series, <c>kn.backlog.scope</c> = broker and replica (see <see cref="BacklogScope"/>).
 /// </summary>
 internal sealed partial class BacklogMonitor : IDisposable
 {
+    private static readonly string BrokerScope = AttributeValues.Of(BacklogScope.Broker);
+    private static readonly string ReplicaScope = AttributeValues.Of(BacklogScope.Replica);
     private readonly Lock _lock = new();
     private readonly List<BacklogRegistration> _registrations = [];
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
@@ -27,7 +30,7 @@ internal sealed partial class BacklogMonitor : IDisposable
         _logger = logger;
     }
 
-    public IDisposable Register(TriggerRef trigger, Func<CancellationToken, ValueTask<long>> read)
+    public IDisposable Register(TriggerRef trigger, Func<CancellationToken, ValueTask<BacklogReading>> read)
     {
         ArgumentNullException.ThrowIfNull(trigger);
         ArgumentNullException.ThrowIfNull(read);
@@ -80,24 +83,26 @@ internal sealed partial class BacklogMonitor : IDisposable
     public IEnumerable<Measurement<long>> Observe()
     {
         var snapshot = Snapshot();
-        var measurements = new List<Measurement<long>>(snapshot.Length);
+        var measurements = new List<Measurement<long>>(snapshot.Length * 2);
         foreach (var registration in snapshot)
         {
             if (registration.Value is { } value)
             {
-                var trigger = registration.Trigger;
-                var tags = new TagList
-                {
-                    { KnativeAttributes.BrokerName, trigger.Broker.Name },
-                    { KnativeAttributes.BrokerNamespace, trigger.Broker.Namespace },
-                    { KnativeAttributes.TriggerName, trigger.Name },
-                };
-                measurements.Add(new Measurement<long>(value, tags));
+                measurements.Add(new Measurement<long>(value.Broker, Tags(registration.Trigger, BrokerScope)));
+                measurements.Add(new Measurement<long>(value.Replica, Tags(registration.Trigger, ReplicaScope)));
             }
         }
 
         return measurements;
     }
+
+    private static TagList Tags(TriggerRef trigger, string scope) => new()
+    {
+        { KnativeAttributes.BrokerName, trigger.Broker.Name },
+        { KnativeAttributes.BrokerNamespace, trigger.Broker.Namespace },
+        { KnativeAttributes.TriggerName, trigger.Name },
+        { KnativeAttributes.BacklogScope, scope },
+    };
 
     public void Dispose()
     {
@@ -123,7 +128,7 @@ internal sealed partial class BacklogMonitor : IDisposable
         try
         {
             var value = await registration.Read(timeout.Token).ConfigureAwait(false);
-            if (value < 0)
+            if (value.Broker < 0 || value.Replica < 0)
             {
                 throw new InvalidOperationException($"The backlog source returned a negative depth ({value}).");
             }

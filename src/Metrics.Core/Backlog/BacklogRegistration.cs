@@ -1,27 +1,50 @@
 namespace Knative.Eventing.Metrics;
 
-/// <summary>One registered backlog source and the last value the refresher read from it.</summary>
-internal sealed class BacklogRegistration(BacklogMonitor monitor, TriggerRef trigger, Func<CancellationToken, ValueTask<long>> read) : IDisposable
+/// <summary>One registered backlog source and the last reading the refresher took from it.</summary>
+internal sealed class BacklogRegistration(BacklogMonitor monitor, TriggerRef trigger, Func<CancellationToken, ValueTask<BacklogReading>> read) : IDisposable
 {
-    private long _value;
+    private readonly Lock _lock = new();
+    private BacklogReading _value;
     private int _state; // 0 = never read, 1 = value valid, 2 = last read failed
 
     public TriggerRef Trigger { get; } = trigger;
 
-    public Func<CancellationToken, ValueTask<long>> Read { get; } = read;
+    public Func<CancellationToken, ValueTask<BacklogReading>> Read { get; } = read;
 
-    /// <summary>The cached value, or null when no valid value is known (never read, or the last read failed).</summary>
-    public long? Value => Volatile.Read(ref _state) == 1 ? Interlocked.Read(ref _value) : null;
+    /// <summary>The cached reading, or null when no valid reading is known (never read, or the last read failed).</summary>
+    public BacklogReading? Value
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state == 1 ? _value : null;
+            }
+        }
+    }
 
     /// <summary>Stores a successful read; returns true when the source recovered from a failure.</summary>
-    public bool Succeeded(long value)
+    public bool Succeeded(BacklogReading value)
     {
-        Interlocked.Exchange(ref _value, value);
-        return Interlocked.Exchange(ref _state, 1) == 2;
+        lock (_lock)
+        {
+            _value = value;
+            var recovered = _state == 2;
+            _state = 1;
+            return recovered;
+        }
     }
 
     /// <summary>Drops the cached value; returns true when this is the first failure after a good read or start.</summary>
-    public bool Failed() => Interlocked.Exchange(ref _state, 2) != 2;
+    public bool Failed()
+    {
+        lock (_lock)
+        {
+            var first = _state != 2;
+            _state = 2;
+            return first;
+        }
+    }
 
     public void Dispose() => monitor.Unregister(this);
 }

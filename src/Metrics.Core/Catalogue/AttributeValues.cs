@@ -42,4 +42,14 @@ public static class AttributeValues
         ConsumerState.Failed => "failed",
         _ => ErrorTypes.Other,
     };
+
+    /// <summary>The <c>kn.backlog.scope</c> value of a backlog scope.</summary>
+    /// <param name="scope">The scope.</param>
+    /// <returns>The attribute value.</returns>
+    public static string Of(BacklogScope scope) => scope switch
+    {
+        BacklogScope.Broker => "broker",
+        BacklogScope.Replica => "replica",
+        _ => ErrorTypes.Other,
+    };
 }

@@ -33,6 +33,9 @@ public static class KnativeAttributes
     /// <summary><c>kn.consumer.state</c>: see <see cref="Metrics.ConsumerState"/>.</summary>
     public const string ConsumerState = "kn.consumer.state";
 
+    /// <summary><c>kn.backlog.scope</c>: see <see cref="Metrics.BacklogScope"/>.</summary>
+    public const string BacklogScope = "kn.backlog.scope";
+
     /// <summary><c>cloudevents.type</c>, bounded by the cardinality guard.</summary>
     public const string CloudEventsType = "cloudevents.type";
 

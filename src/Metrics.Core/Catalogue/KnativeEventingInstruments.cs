@@ -68,8 +68,8 @@ public static class KnativeEventingInstruments
         "kn.eventing.backlog",
         InstrumentKind.ObservableGauge,
         "{event}",
-        "Events waiting for a trigger, as last read from the backend by the background refresher.",
-        [BrokerName, BrokerNamespace, TriggerName],
+        "Events waiting for a trigger, as last read from the backend by the background refresher, by who sees them: broker (the same reading on every replica; add with max) and replica (held by this process; add with sum).",
+        [BrokerName, BrokerNamespace, TriggerName, KnativeAttributes.BacklogScope],
         []);
 
     /// <summary><c>kn.eventing.events.invalid</c>.</summary>

@@ -73,12 +73,14 @@ public sealed class BacklogTests(RabbitMQFixture fixture)
                 await bed.Metrics.RefreshBacklogAsync();
                 return bed.Capture.Get(KnativeEventingMeterNames.Core, "kn.eventing.backlog");
             },
-            m => m.Points.Count == 1 && m.Points[0].LongValue == expected,
+            m => m.Points.Count == 2 && m.Points.Sum(p => p.LongValue) == expected,
             TimeSpan.FromSeconds(10)); // the last acks of a drained consumer reach the broker a moment after the handler returned
         var backlog = bed.Capture.Get(KnativeEventingMeterNames.Core, "kn.eventing.backlog");
-        var point = Assert.Single(backlog.Points);
-        Assert.Equal(expected, point.LongValue);
-        Assert.Equal("stats", point.Tags[TriggerName]);
+        Assert.All(backlog.Points, p => Assert.Equal("stats", p.Tags[TriggerName]));
+
+        // Ready messages are the broker-wide part, the consumer's unacknowledged ones this replica's part.
+        Assert.Equal(stats.Messages - stats.Unacknowledged, Assert.Single(backlog.Points, p => Equals(p.Tags[KnativeAttributes.BacklogScope], "broker")).LongValue);
+        Assert.Equal(stats.Unacknowledged, Assert.Single(backlog.Points, p => Equals(p.Tags[KnativeAttributes.BacklogScope], "replica")).LongValue);
         return stats;
     }
 }

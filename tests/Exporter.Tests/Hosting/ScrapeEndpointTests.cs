@@ -27,7 +27,7 @@ public sealed class ScrapeEndpointTests
         var inFlight = m.StartDispatch(trigger, DispatchTarget.Subscriber, "dev.knative.game.score");
         m.RecordDelivery(trigger, "dev.knative.game.score", DeliveryOutcome.Delivered);
         m.RecordInvalidEvent(broker, InvalidEventReason.Malformed);
-        using var backlog = m.RegisterBacklogSource(trigger, _ => ValueTask.FromResult(4L));
+        using var backlog = m.RegisterBacklogSource(trigger, _ => ValueTask.FromResult(new BacklogReading(4, 1)));
         await m.RefreshBacklogAsync();
 
         var body = await exporter.ScrapeAsync();
@@ -59,7 +59,8 @@ public sealed class ScrapeEndpointTests
         Assert.Equal(1, scrape.Sum("kn_eventing_queue_duration_seconds_bucket", ("le", "0.5"), ("kn_broker_name", "scrape")) - scrape.Sum("kn_eventing_queue_duration_seconds_bucket", ("le", "0.25"), ("kn_broker_name", "scrape")));
         Assert.Equal(1, scrape.Sum("kn_eventing_deliveries_total", ("kn_delivery_outcome", "delivered"), ("kn_broker_name", "scrape")));
         Assert.Equal(1, scrape.Sum("kn_eventing_dispatch_active", ("kn_broker_name", "scrape")));
-        Assert.Equal(4, scrape.Sum("kn_eventing_backlog", ("kn_broker_name", "scrape")));
+        Assert.Equal(4, scrape.Sum("kn_eventing_backlog", ("kn_broker_name", "scrape"), ("kn_backlog_scope", "broker")));
+        Assert.Equal(1, scrape.Sum("kn_eventing_backlog", ("kn_broker_name", "scrape"), ("kn_backlog_scope", "replica")));
         Assert.Equal(1, scrape.Sum("kn_eventing_events_invalid_total", ("error_type", "malformed"), ("kn_broker_name", "scrape")));
         Assert.All(
             scrape.Samples.Where(s => s.Name.StartsWith("kn_eventing_", StringComparison.Ordinal)),
@@ -82,7 +83,7 @@ public sealed class ScrapeEndpointTests
         m.StartDispatch(trigger, DispatchTarget.DeadLetterSink, "t").Complete(202);
         m.RecordDelivery(trigger, "t", DeliveryOutcome.DeadLettered);
         m.RecordInvalidEvent(broker, InvalidEventReason.TooLarge);
-        using var backlog = m.RegisterBacklogSource(trigger, _ => ValueTask.FromResult(0L));
+        using var backlog = m.RegisterBacklogSource(trigger, _ => ValueTask.FromResult(BacklogReading.BrokerWide(0)));
         await m.RefreshBacklogAsync();
         var body = await exporter.ScrapeAsync();
         Assert.Contains("kn_eventing_dispatch_duration_seconds_bucket", body);

@@ -4,7 +4,9 @@ namespace Knative.Eventing.Metrics.Kafka;
 
 /// <summary>
 /// The backlog source of a trigger for <c>kn.eventing.backlog</c>: Σ over the topic's partitions of
-/// (high watermark − the trigger group's committed offset; the low watermark where nothing is committed).
+/// (high watermark − the trigger group's committed offset; the low watermark where nothing is committed),
+/// a broker-wide reading (<see cref="BacklogReading.BrokerWide"/>): every replica in the group reads the same
+/// figure, records in flight included.
 /// Read by the core's background refresher on a client of its own (metadata, watermark and offset-fetch
 /// requests; no topic is created), never on the scrape path.
 /// </summary>
@@ -57,8 +59,8 @@ public sealed class KafkaTriggerBacklog : IDisposable
         _admin.Dispose();
     }
 
-    private ValueTask<long> ReadAsync(CancellationToken cancellationToken) =>
-        new(Task.Run(Read, cancellationToken)); // the Confluent calls block: keep them off the refresher's thread
+    private ValueTask<BacklogReading> ReadAsync(CancellationToken cancellationToken) =>
+        new(Task.Run(() => BacklogReading.BrokerWide(Read()), cancellationToken)); // the Confluent calls block: keep them off the refresher's thread
 
     private long Read()
     {

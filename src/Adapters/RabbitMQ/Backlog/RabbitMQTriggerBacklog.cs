@@ -4,8 +4,9 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 
 /// <summary>
 /// The backlog source of a trigger queue for <c>kn.eventing.backlog</c>: messages ready in the queue
-/// (a passive queue declare on a dedicated channel) plus the messages the local consumer holds
-/// unacknowledged. Read by the core's background refresher, never on the scrape path.
+/// (a passive queue declare on a dedicated channel; broker-wide, every replica reads the same) and the
+/// messages the local consumer holds unacknowledged (this replica's part; other replicas' unacknowledged
+/// messages are not visible on a channel). Read by the core's background refresher, never on the scrape path.
 /// </summary>
 public sealed class RabbitMQTriggerBacklog : IDisposable
 {
@@ -79,7 +80,7 @@ public sealed class RabbitMQTriggerBacklog : IDisposable
         }
     }
 
-    private async ValueTask<long> ReadAsync(CancellationToken cancellationToken)
+    private async ValueTask<BacklogReading> ReadAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -94,7 +95,7 @@ public sealed class RabbitMQTriggerBacklog : IDisposable
             try
             {
                 var ok = await _channel.QueueDeclarePassiveAsync(_queue, cancellationToken).ConfigureAwait(false);
-                return ok.MessageCount + (_unacknowledged?.Invoke() ?? 0);
+                return new BacklogReading(ok.MessageCount, _unacknowledged?.Invoke() ?? 0);
             }
             catch
             {
