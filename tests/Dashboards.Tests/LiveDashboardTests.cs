@@ -48,7 +48,7 @@ internal static partial class LiveDashboards
 
                 foreach (var target2 in panel.GetProperty("targets").EnumerateArray())
                 {
-                    queries.Add(($"{file}: {title}", Substitute(target2.GetProperty("expr").GetString()!, brokerClass), ZeroWhenHealthy.Contains(title)));
+                    queries.Add(($"{file}: {title}", DashboardQueries.Substitute(target2.GetProperty("expr").GetString()!, brokerClass), ZeroWhenHealthy.Contains(title)));
                 }
             }
         }
@@ -93,14 +93,6 @@ internal static partial class LiveDashboards
     private static bool IsForOtherSystem(string title, string system) =>
         (title.StartsWith("RabbitMQ:", StringComparison.Ordinal) && system != "rabbitmq")
         || (title.StartsWith("Kafka:", StringComparison.Ordinal) && system != "kafka");
-
-    private static string Substitute(string expr, string brokerClass) => expr
-        .Replace("$__rate_interval", "30s", StringComparison.Ordinal)
-        .Replace("$namespace", "demo", StringComparison.Ordinal)
-        .Replace("$broker_class", brokerClass, StringComparison.Ordinal)
-        .Replace("$broker", "default", StringComparison.Ordinal)
-        .Replace("$trigger", ".*", StringComparison.Ordinal)
-        .Replace("$system", ".*", StringComparison.Ordinal);
 
     [GeneratedRegex(@"- record: (\S+)")]
     private static partial Regex RecordLine();

@@ -64,9 +64,12 @@ public sealed partial class KafkaMockCluster : IDisposable
     }
 
     /// <summary>Creates a topic with a chosen partition count (the mock would otherwise auto-create it with its default).</summary>
-    public void CreateTopic(string topic, int partitions)
+    public void CreateTopic(string topic, int partitions) => CreateTopic(topic, partitions, 1);
+
+    /// <summary>Creates a topic with a chosen partition count and replication factor (at most <see cref="Brokers"/>).</summary>
+    public void CreateTopic(string topic, int partitions, int replicationFactor)
     {
-        var result = (ErrorCode)rd_kafka_mock_topic_create(_cluster, topic, partitions, 1);
+        var result = (ErrorCode)rd_kafka_mock_topic_create(_cluster, topic, partitions, replicationFactor);
         if (result != ErrorCode.NoError)
         {
             throw new InvalidOperationException($"Creating mock topic {topic} failed: {result}");
@@ -75,6 +78,13 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     /// <summary>Takes a broker down: its connections are closed and new ones refused.</summary>
     public void SetBrokerDown(int brokerId) => Check(rd_kafka_mock_broker_set_down(_cluster, brokerId), $"broker {brokerId} down");
+
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the leader of a partition (the mock elects no leader on its own: a
+    /// test moves leadership, as a controller would after a broker is lost).
+    /// </summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId) =>
+        Check(rd_kafka_mock_partition_set_leader(_cluster, topic, partition, brokerId), $"leader of {topic}[{partition}] = broker {brokerId}");
 
     /// <summary>Brings a broker back up.</summary>
     public void SetBrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), $"broker {brokerId} up");
@@ -154,6 +164,9 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     [DllImport(Library)]
     private static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
+
+    [DllImport(Library, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int rd_kafka_mock_partition_set_leader(IntPtr cluster, string topic, int partition, int brokerId);
 
     [DllImport(Library)]
     private static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);

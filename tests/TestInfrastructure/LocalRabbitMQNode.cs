@@ -19,19 +19,23 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly string _directory;
     private readonly bool _asRoot;
+    private readonly string? _cookie;
+    private readonly bool _ownsEpmd;
     private ChildProcess? _epmd;
     private ChildProcess? _node;
 
-    private LocalRabbitMQNode(string directory, int[] ports)
+    private LocalRabbitMQNode(string directory, int[] ports, int? sharedEpmdPort, string? cookie)
     {
         _directory = directory;
         AmqpPort = ports[0];
         DistributionPort = ports[1];
         ManagementPort = ports[2];
         PrometheusPort = ports[3];
-        EpmdPort = ports[4];
+        EpmdPort = sharedEpmdPort ?? ports[4];
         NodeName = $"kem{AmqpPort}@localhost";
         _asRoot = Environment.UserName == "root";
+        _cookie = cookie;
+        _ownsEpmd = sharedEpmdPort is null;
     }
 
     /// <summary>The AMQP port.</summary>
@@ -61,9 +65,18 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
     /// <summary>Everything the node printed so far.</summary>
     public string Output => _node?.Output ?? string.Empty;
 
+    /// <summary>Whether the node's process runs (false between <see cref="StopNodeAsync"/> and <see cref="StartNodeAgainAsync"/>).</summary>
+    public bool IsRunning => _node is { HasExited: false };
+
     /// <summary>Creates the node's files and starts it.</summary>
     /// <exception cref="InvalidOperationException">rabbitmq-server is not installed, or the node did not start (the message holds its output).</exception>
-    public static async Task<LocalRabbitMQNode> StartAsync()
+    public static Task<LocalRabbitMQNode> StartAsync() => StartAsync(null, null);
+
+    /// <summary>
+    /// Creates and starts a node of a cluster: it registers with the cluster's epmd (which the caller runs)
+    /// and uses the cluster's Erlang cookie, so the nodes can reach each other.
+    /// </summary>
+    internal static async Task<LocalRabbitMQNode> StartAsync(int? sharedEpmdPort, string? cookie, int[]? ports = null)
     {
         if (!File.Exists(ServerScript))
         {
@@ -71,7 +84,7 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
         }
 
         var directory = Path.Combine(Path.GetTempPath(), $"kem-rabbitmq-{Guid.NewGuid():N}");
-        var node = new LocalRabbitMQNode(directory, FreePorts.Take(5));
+        var node = new LocalRabbitMQNode(directory, ports ?? FreePorts.Take(5), sharedEpmdPort, cookie);
         try
         {
             await node.WriteFilesAsync();
@@ -181,10 +194,13 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
         ["RABBITMQ_PID_FILE"] = Path.Combine(_directory, "node.pid"),
         ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_directory, "enabled_plugins"),
         ["RABBITMQ_CONFIG_FILE"] = Path.Combine(_directory, "rabbitmq.conf"),
-        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}" + CookieArgument,
+        ["RABBITMQ_CTL_ERL_ARGS"] = CookieArgument.Trim(),
         ["ERL_EPMD_PORT"] = EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
     };
+
+    private string CookieArgument => _cookie is null ? string.Empty : $" -setcookie {_cookie}";
 
     /// <summary>One of the package's scripts with the node's environment, as the <c>rabbitmq</c> user when running as root.</summary>
     private ChildProcess StartAsNodeUser(string script, string[] arguments) => _asRoot
@@ -193,9 +209,12 @@ public sealed class LocalRabbitMQNode : IAsyncDisposable
 
     private async Task StartNodeAsync()
     {
-        _epmd ??= ChildProcess.Start(
-            ExternalTool.Require("epmd", "erlang-base").Path,
-            ["-port", EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-address", "127.0.0.1"]);
+        if (_ownsEpmd)
+        {
+            _epmd ??= ChildProcess.Start(
+                ExternalTool.Require("epmd", "erlang-base").Path,
+                ["-port", EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-address", "127.0.0.1"]);
+        }
 
         _node = StartAsNodeUser(ServerScript, []);
 

@@ -25,7 +25,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>Starts Prometheus scraping <paramref name="target"/> (host:port) as job <c>knative-eventing-metrics</c>.</summary>
-    public static async Task<PrometheusServer> StartAsync(string target, IEnumerable<string> ruleFiles)
+    public static Task<PrometheusServer> StartAsync(string target, IEnumerable<string> ruleFiles) => StartAsync([target], ruleFiles);
+
+    /// <summary>Starts Prometheus scraping every one of <paramref name="targets"/> (host:port; replicas) as job <c>knative-eventing-metrics</c>.</summary>
+    public static async Task<PrometheusServer> StartAsync(IReadOnlyList<string> targets, IEnumerable<string> ruleFiles)
     {
         var prometheus = ExternalTool.Require("prometheus", "prometheus");
         var directory = Path.Combine(Path.GetTempPath(), $"kem-prometheus-{Guid.NewGuid():N}");
@@ -40,7 +43,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             scrape_configs:
               - job_name: knative-eventing-metrics
                 static_configs:
-                  - targets: ['{target}']
+                  - targets: [{string.Join(", ", targets.Select(t => $"'{t}'"))}]
             """);
         var port = FreePorts.Take(1)[0];
         var process = ChildProcess.Start(prometheus.Path,
@@ -84,7 +87,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     public async Task<int> CountSeriesAsync(string query) => (await QueryValuesAsync(query)).Count;
 
     /// <summary>Runs an instant query; returns the value of every series it gave (throws with Prometheus's error for a bad query).</summary>
-    public async Task<IReadOnlyList<double>> QueryValuesAsync(string query)
+    public async Task<IReadOnlyList<double>> QueryValuesAsync(string query) => [.. (await QueryAsync(query)).Select(s => s.Value)];
+
+    /// <summary>Runs an instant query; returns every series it gave with its labels (throws with Prometheus's error for a bad query).</summary>
+    public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> QueryAsync(string query)
     {
         using var response = await _http.GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}");
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -95,7 +101,9 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
 
         return root.GetProperty("data").GetProperty("result").EnumerateArray()
-            .Select(series => double.Parse(series.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture))
+            .Select(series => (
+                (IReadOnlyDictionary<string, string>)series.GetProperty("metric").EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? string.Empty),
+                double.Parse(series.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
     }
 

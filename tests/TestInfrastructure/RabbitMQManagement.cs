@@ -33,6 +33,31 @@ public sealed class RabbitMQManagement : IDisposable
             Long(stats, "ack"));
     }
 
+    /// <summary>The node that leads a quorum queue (or holds a classic one), e.g. <c>kem5672@localhost</c>.</summary>
+    public async Task<string> GetQueueLeaderAsync(string queue, string vhost = "/")
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}"));
+        var root = document.RootElement;
+        return (root.TryGetProperty("leader", out var leader) ? leader : root.GetProperty("node")).GetString()
+            ?? throw new InvalidOperationException($"RabbitMQ reported no node for queue {queue}.");
+    }
+
+    /// <summary>The queue's type as RabbitMQ reports it (<c>quorum</c>, <c>classic</c>) and its arguments.</summary>
+    public async Task<(string Type, IReadOnlyDictionary<string, string> Arguments)> GetQueueTypeAsync(string queue, string vhost = "/")
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync($"api/queues/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(queue)}"));
+        var root = document.RootElement;
+        var arguments = root.GetProperty("arguments").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
+        return (root.GetProperty("type").GetString() ?? string.Empty, arguments);
+    }
+
+    /// <summary>The names of the cluster's running nodes.</summary>
+    public async Task<IReadOnlyList<string>> GetRunningNodesAsync()
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync("api/nodes"));
+        return [.. document.RootElement.EnumerateArray().Where(n => n.GetProperty("running").GetBoolean()).Select(n => n.GetProperty("name").GetString()!)];
+    }
+
     /// <summary>One exchange's counters as RabbitMQ reports them.</summary>
     public async Task<ExchangeStats> GetExchangeAsync(string exchange, string vhost = "/")
     {

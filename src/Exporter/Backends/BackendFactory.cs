@@ -25,7 +25,7 @@ internal static class BackendFactory
         var loggers = services.GetRequiredService<ILoggerFactory>();
         return BrokerClass(options.Backend) switch
         {
-            "RabbitMQBroker" => new RabbitMQBackend(new Uri(options.RabbitMQ), options.ResourcePrefix, metrics, services.GetRequiredService<RabbitMQInstrumentation>(), loggers),
+            "RabbitMQBroker" => new RabbitMQBackend(RabbitMQNodes.Parse(options.RabbitMQ), RabbitMQQueueType.Parse(options.RabbitMQQueueType), options.ResourcePrefix, metrics, services.GetRequiredService<RabbitMQInstrumentation>(), loggers),
             "Kafka" => new KafkaBackend(options.Kafka, string.IsNullOrWhiteSpace(options.LibrdkafkaPath) ? null : options.LibrdkafkaPath, new KafkaClientProperties(options), options.ResourcePrefix, metrics, services.GetRequiredService<KafkaInstrumentation>(), loggers),
             _ => new EmbeddedBackend(metrics, options.QueueCapacity),
         };

@@ -23,8 +23,18 @@ internal sealed class BrokerOptions
     /// <summary>Prefix of backend resource names: exchanges and queues <c>{prefix}.{ns}.{broker}[.{trigger}]</c>, topics <c>{prefix}-broker-{ns}-{name}</c>, groups <c>{prefix}-trigger-{ns}-{name}</c>. Default <c>knative</c> (Knative's names).</summary>
     public string ResourcePrefix { get; set; } = "knative";
 
-    /// <summary>The RabbitMQ server, for <c>Backend=RabbitMQ</c> (<c>--rabbitmq</c>).</summary>
+    /// <summary>
+    /// The RabbitMQ server, for <c>Backend=RabbitMQ</c> (<c>--rabbitmq</c>): an amqp:// URI, or for a cluster
+    /// several separated by commas (one per node, same user and virtual host); the client connects to one
+    /// of them and recovers to another when that node goes.
+    /// </summary>
     public string RabbitMQ { get; set; } = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>
+    /// The type of the trigger queues the RabbitMQ backend declares: <c>quorum</c> (default, replicated
+    /// over the cluster's nodes, as eventing-rabbitmq does) or <c>classic</c> (one node; lost with it).
+    /// </summary>
+    public string RabbitMQQueueType { get; set; } = "quorum";
 
     /// <summary>The Kafka bootstrap servers, for <c>Backend=Kafka</c> (<c>--kafka</c>).</summary>
     public string Kafka { get; set; } = "localhost:9092";
@@ -86,6 +96,13 @@ internal sealed class TriggerDefinition
     /// delivers one record at a time in partition order and refuses a value above 1.
     /// </summary>
     public int? Parallelism { get; set; }
+
+    /// <summary>
+    /// RabbitMQ only: declare the trigger's queue with RabbitMQ's single active consumer, so that of the
+    /// replicas' consumers one at a time receives, and the subscriber sees the queue's order (FIFO) across
+    /// replicas. Needs a parallelism of 1 (the default when set); the other replicas stand by for this trigger.
+    /// </summary>
+    public bool SingleActiveConsumer { get; set; }
 }
 
 /// <summary>Knative's filter: exact attribute matches, plus prefix and suffix matches (all must hold).</summary>

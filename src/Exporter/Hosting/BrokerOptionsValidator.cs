@@ -45,11 +45,8 @@ internal sealed class BrokerOptionsValidator(SubscriberClient subscribers) : IVa
             case "embedded":
                 break;
             case "rabbitmq" or "rabbitmqbroker":
-                if (!Uri.TryCreate(options.RabbitMQ, UriKind.Absolute, out var amqp) || amqp.Scheme is not ("amqp" or "amqps"))
-                {
-                    throw new InvalidOperationException($"Invalid broker configuration: Broker:RabbitMQ: '{options.RabbitMQ}' is not an amqp:// URI.");
-                }
-
+                _ = RabbitMQNodes.Parse(options.RabbitMQ);
+                _ = RabbitMQQueueType.Parse(options.RabbitMQQueueType);
                 break;
             case "kafka":
                 if (string.IsNullOrWhiteSpace(options.Kafka))

@@ -12,7 +12,8 @@ internal sealed record TriggerModel(
     TimeSpan BackoffDelay,
     TimeSpan Timeout,
     Uri? DeadLetterSink,
-    int Parallelism);
+    int Parallelism,
+    bool SingleActiveConsumer = false);
 
 /// <summary>The validated broker configuration: brokers with their triggers.</summary>
 internal sealed class BrokerModel
@@ -110,6 +111,19 @@ internal sealed class BrokerModel
                 throw Invalid($"{path}:Parallelism", $"the Kafka backend delivers a trigger's records one at a time, in partition order (was {t.Parallelism}); scale out with partitions and replicas, and remove the setting");
             }
 
+            if (t.SingleActiveConsumer)
+            {
+                if (!RabbitMQ(options.Backend))
+                {
+                    throw Invalid($"{path}:SingleActiveConsumer", $"only the RabbitMQ backend has single active consumers (backend {options.Backend}; Kafka keeps partition order already)");
+                }
+
+                if (t.Parallelism is > 1)
+                {
+                    throw Invalid($"{path}:Parallelism", $"a single active consumer delivers in queue order only one event at a time (was {t.Parallelism}); remove the setting or set 1");
+                }
+            }
+
             triggers.Add(new TriggerModel(
                 trigger,
                 new EventFilter(t.Filter.Attributes, t.Filter.Prefix, t.Filter.Suffix),
@@ -119,11 +133,14 @@ internal sealed class BrokerModel
                 Duration(delivery.BackoffDelay, $"{path}:Delivery:BackoffDelay"),
                 Duration(delivery.Timeout, $"{path}:Delivery:Timeout"),
                 SubscriberUri(delivery.DeadLetterSink, $"{path}:Delivery:DeadLetterSink"),
-                kafka ? 1 : t.Parallelism ?? TriggerDefinition.DefaultParallelism));
+                kafka || t.SingleActiveConsumer ? 1 : t.Parallelism ?? TriggerDefinition.DefaultParallelism,
+                t.SingleActiveConsumer));
         }
 
         return new BrokerModel(brokers, triggers, Duration(options.PublishTimeout, $"{root}:PublishTimeout"), Duration(options.DrainTimeout, $"{root}:DrainTimeout"));
     }
+
+    private static bool RabbitMQ(string backend) => backend.ToLowerInvariant() is "rabbitmq" or "rabbitmqbroker";
 
     private static T Name<T>(Func<T> create, string path)
     {
