@@ -51,6 +51,15 @@ public sealed class RabbitMQManagement : IDisposable
         return (root.GetProperty("type").GetString() ?? string.Empty, arguments);
     }
 
+    /// <summary>The client connections (their client-provided name and the node they are on).</summary>
+    public async Task<IReadOnlyList<(string Name, string Node)>> GetConnectionsAsync()
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync("api/connections"));
+        return [.. document.RootElement.EnumerateArray().Select(c => (
+            c.TryGetProperty("user_provided_name", out var name) ? name.GetString() ?? string.Empty : string.Empty,
+            c.GetProperty("node").GetString() ?? string.Empty))];
+    }
+
     /// <summary>The names of the cluster's running nodes.</summary>
     public async Task<IReadOnlyList<string>> GetRunningNodesAsync()
     {

@@ -34,6 +34,55 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
         }));
     }
 
+    [Fact]
+    public async Task The_partition_leaders_broker_down_and_up_mid_flow_loses_nothing_and_503s_last_only_while_no_leader_is_there()
+    {
+        var mock = fixture.RequireMock();
+        mock.CreateTopic(Topic, Partitions, replicationFactor: 3);
+        SetLeaders(mock, 1);
+        await using var scenario = await ScaleOutScenario.StartAsync("Kafka", BackendArgs(), output);
+        double rejectedWhileDown = 0;
+        var (report, scrapes) = await scenario.RunWithFaultAsync("leader-down", async () =>
+        {
+            mock.SetBrokerDown(1);
+
+            // No leader for any partition: the ingress answers 503 (after Broker:PublishTimeout), the producers retry.
+            rejectedWhileDown = await Poll.UntilAsync(() => scenario.Exporters.SumAsync("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")), n => n >= 3, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+
+            // The controller's part: leadership moves to broker 2, and the flow goes on while broker 1 is still down.
+            SetLeaders(mock, 2);
+            await scenario.FlowContinuesAsync(1500);
+            mock.SetBrokerUp(1);
+        });
+
+        output.WriteLine($"503 answered while no leader was there: {rejectedWhileDown}; all 503s: {scrapes.Sum(s => s.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")))}");
+        Assert.True(rejectedWhileDown >= 3, "the producers never saw the outage");
+        Assert.True(report.Attempted(503) > 0);
+        await scenario.AssertHealthyAgainAsync("after-leader-down");
+        var offsets = await Poll.UntilAsync(() => Task.Run(() => fixture.Offsets(Topic, LoadGroup)), o => o.HighWatermarks == o.Committed, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        Assert.Equal(offsets.HighWatermarks, offsets.Committed);
+        Assert.True(offsets.HighWatermarks >= report.Requests + 1000);
+        Assert.Equal(0, await Poll.UntilAsync(() => scenario.BacklogPanelAsync(LoadScenario.LoadTrigger), v => v == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task A_replica_killed_mid_flow_hands_its_partitions_to_the_others_and_the_totals_still_add_up()
+    {
+        fixture.RequireMock().CreateTopic(Topic, Partitions, replicationFactor: 3);
+        await using var scenario = await ScaleOutScenario.StartAsync("Kafka", BackendArgs(), output);
+        await ReplicaKill.RunAsync(scenario, output, () => Task.Run(() => fixture.Offsets(Topic, null).HighWatermarks));
+        var offsets = await Poll.UntilAsync(() => Task.Run(() => fixture.Offsets(Topic, LoadGroup)), o => o.HighWatermarks == o.Committed, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        Assert.Equal(offsets.HighWatermarks, offsets.Committed);
+    }
+
+    private void SetLeaders(KafkaMockCluster mock, int broker)
+    {
+        for (var partition = 0; partition < Partitions; partition++)
+        {
+            mock.SetPartitionLeader(Topic, partition, broker);
+        }
+    }
+
     /// <summary>The backend, with a short session timeout so that a lost replica's partitions move within seconds.</summary>
     private string[] BackendArgs() =>
     [

@@ -25,5 +25,42 @@ public sealed class RabbitMQScaleOutTests(RabbitMQClusterFixture cluster, ITestO
         await scenario.AssertBacklogPanelEqualsBrokerAsync("stalled", 600, async () => (await cluster.Management.GetQueueAsync(LoadQueue)).Messages);
     }
 
+    [Fact]
+    public async Task The_leader_node_of_the_busiest_queue_stopped_mid_flow_loses_nothing_and_its_connections_recover()
+    {
+        await using var scenario = await ScaleOutScenario.StartAsync("RabbitMQBroker", BackendArgs(), output);
+        string? leader = null;
+        var onLeader = 0;
+        var (_, scrapes) = await scenario.RunWithFaultAsync("node-down", async () =>
+        {
+            leader = await cluster.Management.GetQueueLeaderAsync(LoadQueue);
+            onLeader = (await cluster.Management.GetConnectionsAsync()).Count(c => c.Node == leader && c.Name.StartsWith("knative-eventing-metrics-exporter", StringComparison.Ordinal));
+            output.WriteLine($"stopping {leader}, the leader of {LoadQueue}, with {onLeader} of the replicas' {2 * ScaleOutScenario.Replicas} connections");
+            await cluster.StopNodeAsync(leader);
+
+            // Two of three nodes keep the quorum: a new leader takes over and the flow goes on without the node.
+            await scenario.FlowContinuesAsync(1500);
+            var newLeader = await cluster.Management.GetQueueLeaderAsync(LoadQueue);
+            output.WriteLine($"new leader {newLeader}");
+            Assert.NotEqual(leader, newLeader);
+            await cluster.StartNodeAsync(leader);
+        });
+
+        // Every connection that was on the stopped node recovered once (to another node), counted by its replica.
+        Assert.Equal(onLeader, scrapes.Sum(s => s.Sum("rabbitmq_client_connection_recoveries_total")));
+        Assert.Equal(onLeader, scrapes.Sum(s => s.Sum("rabbitmq_client_connection_shutdowns_total")));
+        await scenario.AssertHealthyAgainAsync("after-node-down");
+        Assert.Equal(0, await Poll.UntilAsync(async () => (await cluster.Management.GetQueueAsync(LoadQueue)).Messages, m => m == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(0, await Poll.UntilAsync(() => scenario.BacklogPanelAsync(LoadScenario.LoadTrigger), v => v == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task A_replica_killed_mid_flow_hands_its_share_to_the_others_and_the_totals_still_add_up()
+    {
+        await using var scenario = await ScaleOutScenario.StartAsync("RabbitMQBroker", BackendArgs(), output);
+        await ReplicaKill.RunAsync(scenario, output, async () => (await cluster.Management.GetExchangeAsync(Exchange)).PublishedIn);
+        Assert.Equal(0, await Poll.UntilAsync(async () => (await cluster.Management.GetQueueAsync(LoadQueue)).Messages, m => m == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250)));
+    }
+
     private string[] BackendArgs() => ["--broker", "rabbitmq", "--rabbitmq", cluster.AmqpUris, "--Broker:ResourcePrefix", _prefix];
 }

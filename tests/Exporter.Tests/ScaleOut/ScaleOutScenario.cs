@@ -58,6 +58,18 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
                 .. backendArgs,
             ]);
             var prometheus = await PrometheusServer.StartAsync(exporters.Targets, [RepositoryPaths.Combine("dashboards", "rules", "knative-eventing.rules.yml")]);
+            try
+            {
+                // Prometheus applies its targets a few seconds after it starts: nothing it has not scraped can be on a dashboard.
+                var up = await Poll.UntilAsync(() => prometheus.QueryValuesAsync("up == 1"), u => u.Count == Replicas, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+                Assert.Equal(Replicas, up.Count);
+            }
+            catch
+            {
+                await prometheus.DisposeAsync();
+                throw;
+            }
+
             return new ScaleOutScenario(brokerClass, subscriber, exporters, prometheus, output);
         }
         catch
@@ -177,6 +189,63 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
         Assert.Equal(Subscriber.Received, Outcomes(scrapes, LoadScenario.LoadTrigger, "delivered"));
         var missing = Enumerable.Range(0, events).Select(n => $"{run}-{n}").Where(id => !Subscriber.Got(id)).Take(5).ToList();
         Assert.True(missing.Count == 0, $"accepted but never delivered: {string.Join(", ", missing)}");
+    }
+
+    /// <summary>
+    /// Load at 300 events/s for 30 s spread over the replicas, with <paramref name="fault"/> run once 1,500
+    /// events were delivered; <paramref name="fault"/> returns after the fault is over (node or replica back).
+    /// Then: nothing accepted is lost (every id delivered, at least once), no request failed, and per trigger the
+    /// outcomes summed over the replicas cover every event. When a replica was killed, its counters died with it:
+    /// <paramref name="killedReplicaOutcomes"/> gives, per trigger, what Prometheus last scraped of it, and what
+    /// it did after that scrape (at most <see cref="UnscrapedTail"/>) is lost to every dashboard.
+    /// </summary>
+    public async Task<(LoadReport Report, IReadOnlyList<PrometheusText> Scrapes)> RunWithFaultAsync(string run, Func<Task> fault, Func<string, double>? killedReplicaOutcomes = null)
+    {
+        var load = SendAtRateAsync(run, 300, TimeSpan.FromSeconds(30));
+        await Poll.UntilAsync(() => Task.FromResult(Subscriber.Received), r => r >= 1500 || load.IsCompleted, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
+        Assert.False(load.IsCompleted, "the load ended before the fault");
+        await fault();
+        var report = await load;
+        _output.WriteLine($"{run}: {report}; attempts without an answer {report.Attempted(0)}, 503 {report.Attempted(503)}");
+        Assert.Equal(0, report.Failures);
+        Assert.Equal(report.Requests, report.Answered(202));
+
+        var lost = killedReplicaOutcomes ?? (_ => 0);
+        var floor = report.Requests - (killedReplicaOutcomes is null ? 0 : UnscrapedTail);
+        var scrapes = await Poll.UntilAsync(
+            Exporters.ScrapeAllAsync,
+            s => LoadScenario.Triggers.All(t => Outcomes(s, t) + lost(t) >= floor) && Subscriber.Distinct >= report.Requests,
+            TimeSpan.FromSeconds(120),
+            TimeSpan.FromMilliseconds(250));
+        _output.WriteLine($"settled: {string.Join(", ", LoadScenario.Triggers.Select(t => $"{t} {Outcomes(scrapes, t)} (+{lost(t)} scraped from a killed replica)"))}; subscriber {Subscriber.Received} requests, {Subscriber.Distinct} ids");
+        var missing = Enumerable.Range(0, (int)report.Requests).Select(n => $"{run}-{n}").Where(id => !Subscriber.Got(id)).Take(5).ToList();
+        Assert.True(missing.Count == 0, $"accepted but never delivered: {string.Join(", ", missing)}");
+        Assert.Equal(report.Requests, Subscriber.Distinct);
+        foreach (var trigger in LoadScenario.Triggers)
+        {
+            Assert.True(Outcomes(scrapes, trigger) + lost(trigger) >= floor, $"{trigger}: {Outcomes(scrapes, trigger)} + {lost(trigger)} outcomes for {report.Requests} events");
+        }
+
+        return (report, scrapes);
+    }
+
+    /// <summary>What a killed replica can count after Prometheus's last scrape of it: at most about a second of the whole flow (300 events).</summary>
+    public const long UnscrapedTail = 300;
+
+    /// <summary>Waits until the subscriber got <paramref name="more"/> requests beyond now: the flow goes on.</summary>
+    public Task FlowContinuesAsync(long more)
+    {
+        var from = Subscriber.Received;
+        return Poll.UntilAsync(() => Task.FromResult(Subscriber.Received), r => r >= from + more, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
+    }
+
+    /// <summary>After a fault: a batch of 1,000 events is accepted on the first attempt by every replica (no 503, no retry).</summary>
+    public async Task AssertHealthyAgainAsync(string run)
+    {
+        var report = await SendAsync(run, 1000);
+        _output.WriteLine($"{run}: {report}");
+        Assert.Equal(1000, report.Answered(202));
+        Assert.Equal(0, report.Retries);
     }
 
     public async ValueTask DisposeAsync()
