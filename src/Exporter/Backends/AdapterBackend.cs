@@ -18,6 +18,8 @@ internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
     /// <summary>Backlog registrations and monitors, disposed after the consumers.</summary>
     protected List<IDisposable> Disposables { get; } = [];
 
+    public abstract string? Disconnected { get; }
+
     public abstract Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken);
 
     public abstract Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken);

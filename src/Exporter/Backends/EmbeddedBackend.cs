@@ -66,6 +66,9 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         return Task.CompletedTask;
     }
 
+    /// <summary>Always connected: the backend is in the process.</summary>
+    public string? Disconnected => null;
+
     public async Task DrainAsync(TimeSpan timeout)
     {
         lock (_publishLock)

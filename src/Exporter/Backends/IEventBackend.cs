@@ -16,6 +16,12 @@ internal interface IEventBackend : IAsyncDisposable
     /// <exception cref="EventPublishException">The backend did not accept them (the ingress answers 503).</exception>
     Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Null while the backend is connected (events can be stored); otherwise why not, e.g. a RabbitMQ connection
+    /// that is recovering or a Kafka producer that reaches no broker. Readiness (<c>/readyz</c>) reads it.
+    /// </summary>
+    string? Disconnected { get; }
+
     /// <summary>Stops taking new events and waits (bounded) for deliveries in flight.</summary>
     Task DrainAsync(TimeSpan timeout);
 }

@@ -19,6 +19,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
     private static readonly JsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KafkaProducer> _producers = [];
     private IProducer<byte[]?, byte[]?>? _producer;
+    private volatile string? _disconnected;
 
     /// <summary>
     /// Checks, before anything listens, what only librdkafka can check: that the library loads in a version
@@ -48,13 +49,33 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         }
     }
 
+    /// <summary>
+    /// Not connected from librdkafka's "all brokers down" until a record is stored again or the producer's
+    /// statistics show a broker up (every statistics interval, 5 s by default).
+    /// </summary>
+    public override string? Disconnected => _disconnected;
+
     public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         // Before any client: the librdkafka Confluent.Kafka ships, not whatever the machine has (validated before start).
         var version = KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
         LogLibrary(Logger, version, KafkaNativeLibrary.LoadedFrom ?? "the default library search");
         _producer = new ProducerBuilder<byte[]?, byte[]?>(ProducerConfig(bootstrapServers, properties))
-            .SetStatisticsHandler((_, json) => instrumentation.Statistics.Observe(json))
+            .SetStatisticsHandler((_, json) =>
+            {
+                instrumentation.Statistics.Observe(json);
+                if (KafkaBrokerStates.AnyUp(json))
+                {
+                    _disconnected = null;
+                }
+            })
+            .SetErrorHandler((_, error) =>
+            {
+                if (error.Code == ErrorCode.Local_AllBrokersDown)
+                {
+                    _disconnected = $"the Kafka producer reaches no broker ({error.Reason})";
+                }
+            })
             .Build();
 
         foreach (var broker in model.Brokers)
@@ -76,6 +97,8 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         {
             await producer.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
         }
+
+        _disconnected = null; // stored: a broker answers
     }
 
     protected override ValueTask DisposeClientsAsync()

@@ -23,6 +23,11 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
     private IConnection? _publishing;
     private IConnection? _consuming;
 
+    public override string? Disconnected =>
+        _publishing is not { IsOpen: true } ? "the RabbitMQ connection for publishing is not open (recovering or not yet connected)"
+        : _consuming is not { IsOpen: true } ? "the RabbitMQ connection for consuming is not open (recovering or not yet connected)"
+        : null;
+
     public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         _publishing = await ConnectAsync("publish", cancellationToken).ConfigureAwait(false);

@@ -27,13 +27,7 @@ internal static class ExporterEndpoints
 
         // Everything else answers on the ingress listener only (404 on the metrics one).
         var ingress = app.MapGroup(string.Empty).AddEndpointFilter(Listeners.Only(ListenerRole.Ingress));
-        ingress.MapHealthChecks("/healthz", new HealthCheckOptions
-        {
-            // Status first (what probes and people read), then why: which trigger's consumer failed and how.
-            ResponseWriter = (context, report) => context.Response.WriteAsync(report.Status == HealthStatus.Healthy
-                ? "Healthy"
-                : $"{report.Status}\n{string.Join("\n", report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}"))}\n"),
-        });
+        HealthProbes.Map(ingress);
         IngressEndpoint.Map(ingress);
         StatusEndpoints.Map(ingress);
     }

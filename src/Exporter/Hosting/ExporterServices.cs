@@ -56,7 +56,9 @@ internal static class ExporterServices
         services.AddHttpClient(nameof(GameSimulator));
         services.AddSingleton<GameSimulator>();
         services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());
-        services.AddHealthChecks().AddCheck<TriggerConsumersHealthCheck>(TriggerConsumersHealthCheck.Name);
+        services.AddHealthChecks()
+            .AddCheck<TriggerConsumersHealthCheck>(TriggerConsumersHealthCheck.Name, tags: [HealthProbes.Live])
+            .AddCheck<BackendConnectedHealthCheck>(BackendConnectedHealthCheck.Name, tags: [HealthProbes.Ready]);
         services.AddHostedService<StartupBanner>();
 
         // Export: Prometheus on the metrics listener, OTLP when an endpoint is configured.

@@ -6,7 +6,11 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
-/// <summary>With the RabbitMQ node down the ingress answers 503 (nothing accepted), and a producer's retry succeeds once it is back.</summary>
+/// <summary>
+/// With the RabbitMQ node down the ingress answers 503 (nothing accepted) and the replica is unready (<c>/readyz</c>
+/// 503 naming the connection) but alive (<c>/livez</c> 200: a restart would not help); a producer's retry succeeds
+/// once it is back, and readiness returns.
+/// </summary>
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class BackendOutageTests(RabbitMQFixture fixture)
 {
@@ -17,18 +21,25 @@ public sealed class BackendOutageTests(RabbitMQFixture fixture)
     {
         await using var exporter = await RunningExporter.StartAsync("--no-game", "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
         Assert.Equal(HttpStatusCode.Accepted, await PostAsync(exporter));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await ProbeAsync(exporter, "readyz"));
 
         await fixture.StopNodeAsync();
         HttpResponseMessage down;
+        (HttpStatusCode Status, string Body) unready, alive;
         try
         {
             down = await exporter.Http.PostAsync($"{exporter.IngressUrl}/demo/default", new StringContent(Event, Encoding.UTF8, "application/cloudevents+json"));
+            unready = await Poll.UntilAsync(() => ProbeAsync(exporter, "readyz"), p => p.Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+            alive = await ProbeAsync(exporter, "livez");
         }
         finally
         {
             await fixture.StartNodeAsync();
         }
 
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.Status);
+        Assert.StartsWith("Unhealthy\nbackend-connected: the RabbitMQ connection for publishing is not open", unready.Body, StringComparison.Ordinal);
+        Assert.True(alive == (HttpStatusCode.OK, "Healthy"), $"/livez: {alive}");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
         Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
         Assert.Equal(503, JsonDocument.Parse(await down.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetInt32());
@@ -44,10 +55,17 @@ public sealed class BackendOutageTests(RabbitMQFixture fixture)
         }
 
         Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await Poll.UntilAsync(() => ProbeAsync(exporter, "readyz"), p => p.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)));
         var scrape = await exporter.ScrapeUntilAsync(s => s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", "leaderboard"), ("kn_delivery_outcome", "delivered")) >= 2, TimeSpan.FromSeconds(60));
         Assert.Equal(2, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "202")));
         Assert.Equal(1 + retries, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")));
         Assert.Equal(2, scrape.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", "leaderboard"), ("kn_delivery_outcome", "delivered")));
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> ProbeAsync(RunningExporter exporter, string probe)
+    {
+        using var response = await exporter.Http.GetAsync($"{exporter.IngressUrl}/{probe}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static async Task<HttpStatusCode> PostAsync(RunningExporter exporter)

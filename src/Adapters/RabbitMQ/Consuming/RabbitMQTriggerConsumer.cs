@@ -40,6 +40,7 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     private string? _consumerTag;
     private volatile bool _cancelling;
     private bool _paused;
+    private int _consumingAgain; // 1 while ConsumeAgainAsync runs: it reports the outcome itself
     private int _inFlight;
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -303,10 +304,11 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs e)
     {
         _instrumentation.RecordChannelShutdown(_endpoint, e.Initiator);
-        if (e.Initiator != ShutdownInitiator.Application && !_stopping.IsCancellationRequested)
+        // A connection loss is not a failure: automatic recovery reopens the channel and the consumer (the
+        // backend is unready meanwhile, and a restart would not reconnect sooner). A channel closed by a channel
+        // error while its connection stays open is not recovered, and the trigger gets nothing until a restart.
+        if (e.Initiator != ShutdownInitiator.Application && !_stopping.IsCancellationRequested && _connection.IsOpen && Volatile.Read(ref _consumingAgain) == 0)
         {
-            // A connection loss is recovered (RecoverySucceeded marks it running again); a channel closed by a
-            // channel error is not, and the trigger gets nothing until a restart.
             _health.MarkFailed(null, $"channel closed by the {e.Initiator.ToString().ToLowerInvariant()}: {e.ReplyCode} {e.ReplyText}");
         }
 
@@ -317,23 +319,73 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     {
         if (!_cancelling && !_stopping.IsCancellationRequested)
         {
-            // RabbitMQ cancelled the consumer (its queue was deleted, or the node holding it went away).
+            // RabbitMQ cancelled the consumer: its queue was deleted, or the node holding it is going away.
+            // Consuming again tells which: it works when the queue is served again (another leader), fails on a
+            // deleted queue (the consumer has failed), and fails with the connection when the node goes (a
+            // connection loss, which recovery heals: OnRecoveredAsync consumes again).
             Volatile.Write(ref _consumerTag, null);
-            _health.MarkFailed(null, $"RabbitMQ cancelled the consumer of queue '{_queue}' (queue deleted or its node lost)");
             LogCancelledByServer(_logger, _queue);
+            _ = Task.Run(() => ConsumeAgainAsync($"RabbitMQ cancelled the consumer of queue '{_queue}' (queue deleted or its node lost)"));
         }
 
         return Task.CompletedTask;
     }
 
-    private Task OnRecoveredAsync(object sender, AsyncEventArgs e)
+    private async Task OnRecoveredAsync(object sender, AsyncEventArgs e)
     {
-        if (_channel.IsOpen && Volatile.Read(ref _consumerTag) is not null)
+        if (!_channel.IsOpen)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _consumerTag) is not null)
         {
             _health.MarkRunning();
         }
+        else
+        {
+            // Cancelled by the server before the connection was lost: recovery does not bring that consumer back.
+            await ConsumeAgainAsync($"RabbitMQ cancelled the consumer of queue '{_queue}' and consuming again after recovery failed").ConfigureAwait(false);
+        }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>Registers the consumer again after a server cancel (unless paused or stopping); never throws.</summary>
+    private async Task ConsumeAgainAsync(string failure)
+    {
+        try
+        {
+            await _consumeGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _consumingAgain, 1);
+        try
+        {
+            if (Volatile.Read(ref _paused) || _stopping.IsCancellationRequested || Volatile.Read(ref _consumerTag) is not null)
+            {
+                return;
+            }
+
+            var tag = await _channel.BasicConsumeAsync(_queue, autoAck: false, _consumer, _stopping.Token).ConfigureAwait(false);
+            Volatile.Write(ref _consumerTag, tag);
+            _health.MarkRunning();
+        }
+        catch (Exception) when (!_connection.IsOpen || _stopping.IsCancellationRequested)
+        {
+            // The connection went with the node (recovery consumes again), or the consumer is stopping.
+        }
+        catch (Exception ex)
+        {
+            _health.MarkFailed(ex, failure);
+        }
+        finally
+        {
+            Volatile.Write(ref _consumingAgain, 0);
+            _consumeGate.Release();
+        }
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "The handler of trigger {Trigger} failed; the message is returned to the queue")]
