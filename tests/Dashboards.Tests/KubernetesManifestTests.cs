@@ -3,7 +3,7 @@ using YamlDotNet.RepresentationModel;
 namespace Knative.Eventing.Metrics.Dashboards.Tests;
 
 /// <summary>
-/// deploy/kubernetes holds a valid Deployment, Service and PodMonitor that agree with each other and
+/// deploy/kubernetes holds a valid Deployment, Service, PodMonitor and PodDisruptionBudget that agree with each other and
 /// with the exporter's ports. No schema validator is available here, so the required fields of each
 /// kind's schema are checked directly.
 /// </summary>
@@ -15,10 +15,12 @@ public sealed class KubernetesManifestTests
         var deployment = Load("deployment.yaml");
         var service = Load("service.yaml");
         var podMonitor = Load("podmonitor.yaml");
+        var budget = Load("poddisruptionbudget.yaml");
 
         AssertResource(deployment, "apps/v1", "Deployment");
         AssertResource(service, "v1", "Service");
         AssertResource(podMonitor, "monitoring.coreos.com/v1", "PodMonitor");
+        AssertResource(budget, "policy/v1", "PodDisruptionBudget");
 
         var selector = Map(Map(Map(deployment, "spec"), "selector"), "matchLabels");
         var podLabels = Map(Map(Map(Map(deployment, "spec"), "template"), "metadata"), "labels");
@@ -31,7 +33,19 @@ public sealed class KubernetesManifestTests
         var ports = Seq(container, "ports").Children.Cast<YamlMappingNode>().ToDictionary(p => Scalar(p, "name"), p => Scalar(p, "containerPort"));
         Assert.Equal("8080", ports["http-ingress"]);
         Assert.Equal("9464", ports["http-metrics"]);
-        Assert.Equal("/healthz", Scalar(Map(Map(container, "readinessProbe"), "httpGet"), "path"));
+        Assert.All(Map(Map(Map(budget, "spec"), "selector"), "matchLabels").Children, l => Assert.Equal(l.Value.ToString(), podLabels.Children[l.Key].ToString()));
+
+        // Scaled out: 3 replicas, at most one disrupted at a time, spread over nodes, on a shared backend.
+        var spec = Map(Map(deployment, "spec"), "template");
+        Assert.Equal("3", Scalar(Map(deployment, "spec"), "replicas"));
+        Assert.Equal("1", Scalar(Map(budget, "spec"), "maxUnavailable"));
+        Assert.Contains(Seq(Map(spec, "spec"), "topologySpreadConstraints").Children.Cast<YamlMappingNode>(), c => Scalar(c, "topologyKey") == "kubernetes.io/hostname");
+        var env = Seq(container, "env").Children.Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"));
+        Assert.NotEqual("Embedded", Scalar(env["Broker__Backend"], "value"));
+
+        // Readiness follows the backend connection, liveness the consumers: both probes exist in the exporter.
+        Assert.Equal("/readyz", Scalar(Map(Map(container, "readinessProbe"), "httpGet"), "path"));
+        Assert.Equal("/livez", Scalar(Map(Map(container, "livenessProbe"), "httpGet"), "path"));
 
         var endpoint = Assert.IsType<YamlMappingNode>(Assert.Single(Seq(Map(podMonitor, "spec"), "podMetricsEndpoints").Children));
         Assert.Equal("http-metrics", Scalar(endpoint, "port"));

@@ -7,13 +7,17 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// A real Prometheus scrapes the exporter running the game on a healthy system (valid events, subscribers
 /// that answer); every panel query (variables substituted) and every recording rule returns at least one
 /// series, none excluded, and the panels of what does not happen show 0: on the embedded backend and on
-/// RabbitMQ and Kafka.
+/// RabbitMQ and Kafka, with one exporter and with three replicas (real processes) scraped by one Prometheus.
 /// </summary>
 public sealed partial class LiveDashboardTests
 {
     [Fact]
     public Task Every_overview_panel_and_recording_rule_returns_series_on_the_embedded_backend() =>
-        LiveDashboards.VerifyAsync("Embedded", ["knative-eventing-overview.json"], transportSystem: null);
+        LiveDashboards.VerifyAsync("Embedded", ["knative-eventing-overview.json"], transportSystem: null, replicas: 1);
+
+    [Fact]
+    public Task Every_overview_panel_and_recording_rule_returns_series_on_the_embedded_backend_with_three_replicas() =>
+        LiveDashboards.VerifyAsync("Embedded", ["knative-eventing-overview.json"], transportSystem: null, replicas: 3);
 }
 
 [Collection(RabbitMQDashboardCollection.Name)]
@@ -21,18 +25,28 @@ public sealed class RabbitMQLiveDashboardTests(RabbitMQFixture fixture)
 {
     [Fact]
     public Task Every_panel_and_recording_rule_returns_series_on_rabbitmq() =>
-        LiveDashboards.VerifyAsync("RabbitMQBroker", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "rabbitmq",
+        LiveDashboards.VerifyAsync("RabbitMQBroker", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "rabbitmq", 1,
+            "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+
+    [Fact]
+    public Task Every_panel_and_recording_rule_returns_series_on_rabbitmq_with_three_replicas() =>
+        LiveDashboards.VerifyAsync("RabbitMQBroker", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "rabbitmq", 3,
             "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
 internal static partial class LiveDashboards
 {
-    public static async Task VerifyAsync(string brokerClass, string[] dashboards, string? transportSystem, params string[] args)
+    public static async Task VerifyAsync(string brokerClass, string[] dashboards, string? transportSystem, int replicas, params string[] args)
     {
         // A healthy system: valid events only, subscribers that answer. Panels of what never happens must show 0.
-        await using var exporter = await RunningExporter.StartAsync(["--players", "6", "--rate", "300", "--Game:AuditFailureRate", "0", .. args]);
-        var target = new Uri(exporter.MetricsUrl).Authority;
-        await using var prometheus = await PrometheusServer.StartAsync(target, [RepositoryPaths.Combine("dashboards", "rules", "knative-eventing.rules.yml")]);
+        // One exporter runs in the test's process; replicas are real processes (each its own meters), each running the game.
+        string[] exporterArgs = ["--players", "6", "--rate", replicas == 1 ? "300" : "100", "--Game:AuditFailureRate", "0", .. args];
+        await using var single = replicas == 1 ? await RunningExporter.StartAsync(exporterArgs) : null;
+        await using var fleet = replicas == 1 ? null : await ExporterReplicas.StartAsync(replicas, exporterArgs);
+        IReadOnlyList<string> targets = single is not null ? [new Uri(single.MetricsUrl).Authority] : fleet!.Targets;
+        await using var prometheus = await PrometheusServer.StartAsync(targets, [RepositoryPaths.Combine("dashboards", "rules", "knative-eventing.rules.yml")]);
+        var up = await Poll.UntilAsync(() => prometheus.QueryValuesAsync("up == 1"), u => u.Count == replicas, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        Assert.Equal(replicas, up.Count);
 
         var queries = new List<(string Source, string Query, bool Zero)>();
         foreach (var file in dashboards)
@@ -103,6 +117,11 @@ public sealed class KafkaLiveDashboardTests(KafkaFixture fixture)
 {
     [Fact]
     public Task Every_panel_and_recording_rule_returns_series_on_kafka() =>
-        LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka",
+        LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka", 1,
+            "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+
+    [Fact]
+    public Task Every_panel_and_recording_rule_returns_series_on_kafka_with_three_replicas() =>
+        LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka", 3,
             "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }

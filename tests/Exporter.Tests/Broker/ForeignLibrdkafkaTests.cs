@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
 using Knative.Eventing.Metrics.Kafka;
 using Knative.Eventing.Metrics.TestInfrastructure;

@@ -1,5 +1,4 @@
 using Knative.Eventing.Metrics.Exporter.Tests.Broker;
-using Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
 using Knative.Eventing.Metrics.TestInfrastructure;
 using Xunit.Abstractions;

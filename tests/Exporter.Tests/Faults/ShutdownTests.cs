@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Knative.Eventing.Metrics.Exporter.Tests.Broker;
-using Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
 using Knative.Eventing.Metrics.TestInfrastructure;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.TestInfrastructure;
 using System.Text.Json;
 
 namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;

@@ -1,7 +1,4 @@
-using Knative.Eventing.Metrics.Exporter.Tests.Hosting;
-using Knative.Eventing.Metrics.TestInfrastructure;
-
-namespace Knative.Eventing.Metrics.Exporter.Tests.ScaleOut;
+namespace Knative.Eventing.Metrics.TestInfrastructure;
 
 /// <summary>
 /// N exporter processes (the real executable) against one backend, each on its own 127.0.0.1 ingress and
@@ -9,7 +6,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.ScaleOut;
 /// the ingresses of the replicas that run (<see cref="NextIngress"/>, as a Service routes to ready pods);
 /// a replica can be killed (SIGKILL) and started again on the same ports. Disposing stops them all.
 /// </summary>
-internal sealed class ExporterReplicas : IAsyncDisposable
+public sealed class ExporterReplicas : IAsyncDisposable
 {
     private readonly string[] _args;
     private readonly (int Ingress, int Metrics)[] _ports;
@@ -25,6 +22,7 @@ internal sealed class ExporterReplicas : IAsyncDisposable
         _processes = new ChildProcess?[count];
     }
 
+    /// <summary>How many replicas.</summary>
     public int Count => _ports.Length;
 
     /// <summary>The scrape targets (host:port) of every replica, for Prometheus.</summary>
@@ -50,6 +48,7 @@ internal sealed class ExporterReplicas : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a replica's process runs.</summary>
     public bool IsRunning(int replica) => _processes[replica] is { HasExited: false };
 
     /// <summary>The broker ingress (<c>/demo/default</c>) of a replica.</summary>
@@ -107,6 +106,7 @@ internal sealed class ExporterReplicas : IAsyncDisposable
     /// <summary>What every replica printed, for a failure message.</summary>
     public string Output => string.Join("\n", _processes.Select((p, i) => $"--- replica {i} ---\n{p?.Output}"));
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();

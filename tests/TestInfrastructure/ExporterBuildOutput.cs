@@ -1,14 +1,14 @@
 using System.Text.RegularExpressions;
-using Knative.Eventing.Metrics.TestInfrastructure;
 
-namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
+namespace Knative.Eventing.Metrics.TestInfrastructure;
 
 /// <summary>The exporter's own build output (same configuration as the tests), to start it as a real process.</summary>
-internal static partial class ExporterBuildOutput
+public static partial class ExporterBuildOutput
 {
     /// <summary>The folder of the exporter's build output.</summary>
     public static string Folder => Path.GetDirectoryName(Dll)!;
 
+    /// <summary>The exporter's dll in the build output of the configuration the tests run in.</summary>
     public static string Dll
     {
         get
