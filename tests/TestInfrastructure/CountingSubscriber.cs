@@ -15,6 +15,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _ids = new();
+    private readonly ConcurrentQueue<string> _order = new();
     private readonly SemaphoreSlim _arrivals = new(0);
     private TaskCompletionSource _open = Opened();
     private long _received;
@@ -40,6 +41,9 @@ public sealed class CountingSubscriber : IAsyncDisposable
 
     /// <summary>Distinct event ids received.</summary>
     public int Distinct => _ids.Count;
+
+    /// <summary>The event ids in the order their requests were answered (redeliveries included).</summary>
+    public IReadOnlyList<string> Order => [.. _order];
 
     /// <summary>Whether the event with <paramref name="id"/> arrived at least once.</summary>
     public bool Got(string id) => _ids.ContainsKey(id);
@@ -84,7 +88,9 @@ public sealed class CountingSubscriber : IAsyncDisposable
         {
             Interlocked.Increment(ref subscriber._arrived);
             await Volatile.Read(ref subscriber._open).Task.WaitAsync(context.RequestAborted);
-            subscriber._ids.AddOrUpdate(context.Request.Headers["ce-id"].ToString(), 1, (_, c) => c + 1);
+            var id = context.Request.Headers["ce-id"].ToString();
+            subscriber._ids.AddOrUpdate(id, 1, (_, c) => c + 1);
+            subscriber._order.Enqueue(id);
             Interlocked.Increment(ref subscriber._received);
             subscriber._arrivals.Release();
             return Results.Ok();

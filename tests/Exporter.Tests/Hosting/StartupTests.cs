@@ -49,6 +49,22 @@ public sealed partial class StartupTests
     }
 
     [Theory]
+    [InlineData(new[] { "--broker", "rabbitmq", "--Broker:RabbitMQQueueType", "stream" }, "Broker:RabbitMQQueueType: 'stream' is not quorum or classic.")]
+    [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,http://127.0.0.1:5673/" }, "Broker:RabbitMQ: 'http://127.0.0.1:5673/' is not an amqp:// URI.")]
+    [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://other:p@127.0.0.1:5673/" }, "every node of a cluster needs the scheme, user and virtual host of the first ('amqp://…@127.0.0.1:5672/')")]
+    [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://u:p@127.0.0.1:5672/" }, "a node is listed twice")]
+    [InlineData(new[] { "--broker", "rabbitmq", "--Broker:Triggers:1:SingleActiveConsumer", "true", "--Broker:Triggers:1:Parallelism", "4" }, "Broker:Triggers:1:Parallelism: a single active consumer delivers in queue order only one event at a time (was 4)")]
+    [InlineData(new[] { "--Broker:Triggers:1:SingleActiveConsumer", "true" }, "Broker:Triggers:1:SingleActiveConsumer: only the RabbitMQ backend has single active consumers (backend Embedded")]
+    public async Task Invalid_scale_out_settings_fail_at_startup_naming_the_setting(string[] args, string message)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => BuildAndStartAsync(["--no-game", .. args]));
+
+        Assert.StartsWith("Invalid broker configuration: ", ex.Message);
+        Assert.Contains(message, ex.Message);
+        Assert.DoesNotContain(":p@", ex.Message); // no password in a message that reaches logs
+    }
+
+    [Theory]
     [InlineData("--Broker:KafkaProperties:no.such.property", "1", "Broker:KafkaProperties: No such configuration property: \"no.such.property\"")]
     [InlineData("--Broker:KafkaConsumerProperties:session.timeout.ms", "soon", "Broker:KafkaConsumerProperties: Invalid value for configuration property \"session.timeout.ms\"")]
     [InlineData("--Broker:KafkaProducerProperties:linger.ms", "-5", "Broker:KafkaProducerProperties: Configuration property \"queue.buffering.max.ms\" value -5 is outside allowed range 0..900000")]
