@@ -20,6 +20,19 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
 
     private string LoadGroup => $"{_prefix}-trigger-demo-{LoadScenario.LoadTrigger}";
 
+    /// <summary>
+    /// The same 10,000 events (64 in flight, closed loop) through one replica, for the figures in docs/performance.md
+    /// beside the three replicas' run: on one 2-core machine the replicas, the broker and the load share the cores.
+    /// </summary>
+    [Fact]
+    public async Task One_replica_carries_the_same_flow_without_loss()
+    {
+        fixture.RequireMock().CreateTopic(Topic, Partitions, replicationFactor: 3);
+        await using var scenario = await ScaleOutScenario.StartAsync("Kafka", BackendArgs(), output, replicas: 1);
+        var report = await scenario.AssertSharedWithoutLossAsync("flow", 10_000, () => Task.FromResult(fixture.Offsets(Topic, null).HighWatermarks));
+        output.WriteLine($"1 replica: {report.AcceptedPerSecond:F0} events/s, p99 {report.Percentile(99):F1} ms");
+    }
+
     [Fact]
     public async Task Three_replicas_share_the_work_without_loss_and_the_backlog_panel_equals_kafka()
     {

@@ -44,13 +44,13 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts the subscriber, three replicas with <paramref name="backendArgs"/>, and Prometheus.</summary>
-    public static async Task<ScaleOutScenario> StartAsync(string brokerClass, string[] backendArgs, ITestOutputHelper output)
+    public static async Task<ScaleOutScenario> StartAsync(string brokerClass, string[] backendArgs, ITestOutputHelper output, int replicas = Replicas)
     {
         var subscriber = await CountingSubscriber.StartAsync();
         ExporterReplicas? exporters = null;
         try
         {
-            exporters = await ExporterReplicas.StartAsync(Replicas, [
+            exporters = await ExporterReplicas.StartAsync(replicas, [
                 .. LoadScenario.ExporterArgs(subscriber.Url),
                 // A held delivery waits instead of timing out, so the stalled backlog stays put while it is compared.
                 "--Broker:Triggers:5:Delivery:Timeout", "PT120S",
@@ -61,8 +61,8 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
             try
             {
                 // Prometheus applies its targets a few seconds after it starts: nothing it has not scraped can be on a dashboard.
-                var up = await Poll.UntilAsync(() => prometheus.QueryValuesAsync("up == 1"), u => u.Count == Replicas, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
-                Assert.Equal(Replicas, up.Count);
+                var up = await Poll.UntilAsync(() => prometheus.QueryValuesAsync("up == 1"), u => u.Count == replicas, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+                Assert.Equal(replicas, up.Count);
             }
             catch
             {
@@ -161,7 +161,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
     /// from it; Σ 202 = what the broker stored (<paramref name="brokerStored"/>); per trigger Σ outcomes = events
     /// ingested; the subscriber got every id, as many requests as <c>delivered</c> says; every replica delivered some.
     /// </summary>
-    public async Task AssertSharedWithoutLossAsync(string run, int events, Func<Task<long>> brokerStored)
+    public async Task<LoadReport> AssertSharedWithoutLossAsync(string run, int events, Func<Task<long>> brokerStored)
     {
         var report = await SendAsync(run, events);
         _output.WriteLine($"{run}: {report}");
@@ -169,7 +169,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
         Assert.Equal(events, report.Answered(202));
         var scrapes = await SettleAsync(events, events);
 
-        for (var i = 0; i < Replicas; i++)
+        for (var i = 0; i < Exporters.Count; i++)
         {
             var accepted = scrapes[i].Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "202"));
             _output.WriteLine($"replica {i}: accepted {accepted} (producers saw {Accepted[Exporters.IngressAuthority(i)]}), delivered {scrapes[i].Sum("kn_eventing_deliveries_total", ("kn_trigger_name", LoadScenario.LoadTrigger), ("kn_delivery_outcome", "delivered"))}");
@@ -189,6 +189,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
         Assert.Equal(Subscriber.Received, Outcomes(scrapes, LoadScenario.LoadTrigger, "delivered"));
         var missing = Enumerable.Range(0, events).Select(n => $"{run}-{n}").Where(id => !Subscriber.Got(id)).Take(5).ToList();
         Assert.True(missing.Count == 0, $"accepted but never delivered: {string.Join(", ", missing)}");
+        return report;
     }
 
     /// <summary>
