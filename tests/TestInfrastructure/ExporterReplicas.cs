@@ -103,6 +103,9 @@ public sealed class ExporterReplicas : IAsyncDisposable
     public async Task<double> SumAsync(string name, params (string Key, string Value)[] labels) =>
         (await ScrapeAllAsync()).Sum(s => s.Sum(name, labels));
 
+    /// <summary>What a running replica printed so far (empty for one that is not running).</summary>
+    public string OutputOf(int replica) => _processes[replica]?.Output ?? string.Empty;
+
     /// <summary>What every replica printed, for a failure message.</summary>
     public string Output => string.Join("\n", _processes.Select((p, i) => $"--- replica {i} ---\n{p?.Output}"));
 

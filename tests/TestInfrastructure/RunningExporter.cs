@@ -35,6 +35,13 @@ public sealed class RunningExporter : IAsyncDisposable
         return new RunningExporter(app, new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
     }
 
+    /// <summary>A probe on the ingress listener (<c>livez</c>, <c>readyz</c>, <c>healthz</c>): its status and body.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> ProbeAsync(string probe)
+    {
+        using var response = await Http.GetAsync($"{IngressUrl}/{probe}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public Task<string> ScrapeAsync() => Http.GetStringAsync($"{MetricsUrl}/metrics");
 
     public T Service<T>()

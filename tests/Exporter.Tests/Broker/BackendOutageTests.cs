@@ -21,7 +21,7 @@ public sealed class BackendOutageTests(RabbitMQFixture fixture)
     {
         await using var exporter = await RunningExporter.StartAsync("--no-game", "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
         Assert.Equal(HttpStatusCode.Accepted, await PostAsync(exporter));
-        Assert.Equal((HttpStatusCode.OK, "Healthy"), await ProbeAsync(exporter, "readyz"));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await exporter.ProbeAsync("readyz"));
 
         await fixture.StopNodeAsync();
         HttpResponseMessage down;
@@ -29,8 +29,8 @@ public sealed class BackendOutageTests(RabbitMQFixture fixture)
         try
         {
             down = await exporter.Http.PostAsync($"{exporter.IngressUrl}/demo/default", new StringContent(Event, Encoding.UTF8, "application/cloudevents+json"));
-            unready = await Poll.UntilAsync(() => ProbeAsync(exporter, "readyz"), p => p.Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
-            alive = await ProbeAsync(exporter, "livez");
+            unready = await Poll.UntilAsync(() => exporter.ProbeAsync("readyz"), p => p.Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+            alive = await exporter.ProbeAsync("livez");
         }
         finally
         {
@@ -55,17 +55,11 @@ public sealed class BackendOutageTests(RabbitMQFixture fixture)
         }
 
         Assert.Equal(HttpStatusCode.Accepted, status);
-        Assert.Equal((HttpStatusCode.OK, "Healthy"), await Poll.UntilAsync(() => ProbeAsync(exporter, "readyz"), p => p.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await Poll.UntilAsync(() => exporter.ProbeAsync("readyz"), p => p.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)));
         var scrape = await exporter.ScrapeUntilAsync(s => s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", "leaderboard"), ("kn_delivery_outcome", "delivered")) >= 2, TimeSpan.FromSeconds(60));
         Assert.Equal(2, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "202")));
         Assert.Equal(1 + retries, scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")));
         Assert.Equal(2, scrape.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", "leaderboard"), ("kn_delivery_outcome", "delivered")));
-    }
-
-    private static async Task<(HttpStatusCode Status, string Body)> ProbeAsync(RunningExporter exporter, string probe)
-    {
-        using var response = await exporter.Http.GetAsync($"{exporter.IngressUrl}/{probe}");
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static async Task<HttpStatusCode> PostAsync(RunningExporter exporter)

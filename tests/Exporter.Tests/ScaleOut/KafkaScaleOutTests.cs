@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Knative.Eventing.Metrics.Exporter.Tests.Broker;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
 using Knative.Eventing.Metrics.TestInfrastructure;
@@ -38,6 +39,7 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
     {
         fixture.RequireMock().CreateTopic(Topic, Partitions, replicationFactor: 3);
         await using var scenario = await ScaleOutScenario.StartAsync("Kafka", BackendArgs(), output);
+        await WaitForStableGroupsAsync(scenario);
 
         await scenario.AssertSharedWithoutLossAsync("flow", 10_000, () => Task.FromResult(fixture.Offsets(Topic, null).HighWatermarks));
         await scenario.AssertBacklogPanelEqualsBrokerAsync("stalled", 600, () => Task.Run(() =>
@@ -86,6 +88,24 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
         await ReplicaKill.RunAsync(scenario, output, () => Task.Run(() => fixture.Offsets(Topic, null).HighWatermarks));
         var offsets = await Poll.UntilAsync(() => Task.Run(() => fixture.Offsets(Topic, LoadGroup)), o => o.HighWatermarks == o.Committed, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
         Assert.Equal(offsets.HighWatermarks, offsets.Committed);
+    }
+
+    /// <summary>
+    /// Waits until every trigger's group has all three replicas as members with partitions: the last word of each
+    /// replica's consumer for each group is "N partitions assigned" with N &gt; 0 (the exporter logs each assignment
+    /// and revocation). A flow started while the third member still joins is redelivered in part by the rebalance
+    /// (at-least-once), and the exact count of outcomes would measure that instead of the sharing.
+    /// </summary>
+    private async Task WaitForStableGroupsAsync(ScaleOutScenario scenario)
+    {
+        bool Stable() => LoadScenario.Triggers.All(trigger => Enumerable.Range(0, scenario.Exporters.Count).All(replica =>
+        {
+            var group = Regex.Escape($"{_prefix}-trigger-demo-{trigger}");
+            var last = Regex.Matches(scenario.Exporters.OutputOf(replica), $@"Consumer group {group}: (\d+) partitions (assigned|revoked)").LastOrDefault();
+            return last is not null && last.Groups[2].Value == "assigned" && int.Parse(last.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }));
+
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(Stable()), s => s, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100)), $"the groups did not settle:\n{scenario.Exporters.Output}");
     }
 
     private void SetLeaders(KafkaMockCluster mock, int broker)
