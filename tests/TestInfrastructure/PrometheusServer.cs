@@ -27,8 +27,12 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// <summary>Starts Prometheus scraping <paramref name="target"/> (host:port) as job <c>knative-eventing-metrics</c>.</summary>
     public static Task<PrometheusServer> StartAsync(string target, IEnumerable<string> ruleFiles) => StartAsync([target], ruleFiles);
 
-    /// <summary>Starts Prometheus scraping every one of <paramref name="targets"/> (host:port; replicas) as job <c>knative-eventing-metrics</c>.</summary>
-    public static async Task<PrometheusServer> StartAsync(IReadOnlyList<string> targets, IEnumerable<string> ruleFiles)
+    /// <summary>
+    /// Starts Prometheus scraping every one of <paramref name="targets"/> (host:port; replicas) as job
+    /// <c>knative-eventing-metrics</c>; with <paramref name="honorLabels"/> the targets' own <c>job</c> and
+    /// <c>instance</c> labels are kept (a fixture server that stands for several upstream processes).
+    /// </summary>
+    public static async Task<PrometheusServer> StartAsync(IReadOnlyList<string> targets, IEnumerable<string> ruleFiles, bool honorLabels = false)
     {
         var prometheus = ExternalTool.Require("prometheus", "prometheus");
         var directory = Path.Combine(Path.GetTempPath(), $"kem-prometheus-{Guid.NewGuid():N}");
@@ -42,6 +46,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             {rules}
             scrape_configs:
               - job_name: knative-eventing-metrics
+                honor_labels: {(honorLabels ? "true" : "false")}
                 static_configs:
                   - targets: [{string.Join(", ", targets.Select(t => $"'{t}'"))}]
             """);

@@ -1,8 +1,10 @@
 namespace Knative.Eventing.Metrics;
 
 /// <summary>
-/// Attribute keys and fixed values of the metric contract. Keys follow Knative's and the
-/// OpenTelemetry semantic conventions' spelling, so series aggregate with Knative's own.
+/// Attribute keys and fixed values of the metric contract. Keys follow Knative's spelling, so series
+/// aggregate with the upstream brokers' own; where OpenTelemetry's semantic conventions differ, Knative
+/// wins (<c>cloudevents.type</c>, where the conventions say <c>cloudevents.event_type</c>); the
+/// <c>messaging.*</c>, <c>http.*</c> and <c>error.type</c> keys are the conventions' own.
 /// </summary>
 public static class KnativeAttributes
 {
@@ -36,7 +38,10 @@ public static class KnativeAttributes
     /// <summary><c>kn.backlog.scope</c>: see <see cref="Metrics.BacklogScope"/>.</summary>
     public const string BacklogScope = "kn.backlog.scope";
 
-    /// <summary><c>cloudevents.type</c>, bounded by the cardinality guard.</summary>
+    /// <summary>
+    /// <c>cloudevents.type</c>, bounded by the cardinality guard: Knative's key (CloudEvents Go SDK, Kafka broker),
+    /// not OpenTelemetry's <c>cloudevents.event_type</c>.
+    /// </summary>
     public const string CloudEventsType = "cloudevents.type";
 
     /// <summary><c>cloudevents.source</c>, opt-in and bounded by the cardinality guard.</summary>
