@@ -57,6 +57,15 @@ internal sealed class BrokerOptions
     /// </summary>
     public string? LibrdkafkaPath { get; set; }
 
+    /// <summary>
+    /// Knative manifests to load (<c>--manifests</c>, repeatable): files or folders of multi-document YAML with
+    /// <c>eventing.knative.dev/v1</c> Brokers and Triggers, added to <see cref="Brokers"/> and <see cref="Triggers"/>.
+    /// </summary>
+    public List<string> Manifests { get; set; } = [];
+
+    /// <summary>Addresses of the references manifests name (<c>--resolve Kind/namespace/name=url</c>, repeatable).</summary>
+    public List<string> Resolve { get; set; } = [];
+
     public List<BrokerDefinition> Brokers { get; set; } = [];
 
     public List<TriggerDefinition> Triggers { get; set; } = [];
@@ -103,6 +112,12 @@ internal sealed class TriggerDefinition
     /// replicas. Needs a parallelism of 1 (the default when set); the other replicas stand by for this trigger.
     /// </summary>
     public bool SingleActiveConsumer { get; set; }
+
+    /// <summary>The filter of a trigger read from a Knative manifest (<c>spec.filter</c> or <c>spec.filters</c>); not a setting.</summary>
+    internal Filtering.ITriggerFilter? CompiledFilter { get; init; }
+
+    /// <summary>Where a trigger read from a manifest came from (file, document); null for a trigger from settings.</summary>
+    internal string? Source { get; init; }
 }
 
 /// <summary>Knative's filter: exact attribute matches, plus prefix and suffix matches (all must hold).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Exporter.Filtering;
 using Knative.Eventing.Metrics.Exporter.Model;
 using Polly;
 using Polly.Retry;

@@ -42,7 +42,7 @@ internal static class ExporterCommandLine
     public static Parsed Parse(string[] args)
     {
         var (keys, rest) = SplitConfigurationKeys(args);
-        var command = Create(out var options, out var noGame);
+        var command = Create(out var options, out var noGame, out var lists);
         var result = command.Parse(rest);
         var configuration = new List<string>();
         foreach (var (option, entry) in options)
@@ -50,6 +50,15 @@ internal static class ExporterCommandLine
             if (result.GetResult(option) is { Implicit: false } && result.GetValue(option) is { } value)
             {
                 configuration.Add($"--{entry.Key}={value}");
+            }
+        }
+
+        foreach (var (option, key) in lists)
+        {
+            var values = result.GetValue(option) ?? [];
+            for (var i = 0; i < values.Length; i++)
+            {
+                configuration.Add($"--{key}:{i}={values[i]}");
             }
         }
 
@@ -64,7 +73,7 @@ internal static class ExporterCommandLine
     }
 
     /// <summary>The root command with every switch; what <c>--help</c> lists.</summary>
-    private static RootCommand Create(out List<(Option<string> Option, Switch Entry)> options, out Option<bool> noGame)
+    private static RootCommand Create(out List<(Option<string> Option, Switch Entry)> options, out Option<bool> noGame, out List<(Option<string[]> Option, string Key)> lists)
     {
         var root = new RootCommand(
             "Knative Eventing Metrics exporter: a Knative-style broker (ingress, triggers, dispatcher) over an embedded, RabbitMQ or Kafka backend, "
@@ -88,6 +97,23 @@ internal static class ExporterCommandLine
             Description = $"Run the broker alone, for your own producers (POST /{{namespace}}/{{broker}}). [default: the game runs] [config: {GameOptions.SectionName}:{nameof(GameOptions.Enabled)}=false] [env: {GameOptions.SectionName}__{nameof(GameOptions.Enabled)}]",
         };
         root.Options.Add(noGame);
+        lists = [];
+        foreach (var (name, key, valueName, description) in new[]
+        {
+            ("--manifests", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Manifests)}", "path", "Knative Broker and Trigger manifests (a YAML file or a folder of them); repeatable. [default: the game's, knative/game.yaml]"),
+            ("--resolve", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Resolve)}", "Kind/namespace/name=url", "The address of a reference the manifests name (subscriber or dead-letter ref); repeatable."),
+        })
+        {
+            var option = new Option<string[]>(name)
+            {
+                Description = $"{description} [config: {key}:0, {key}:1, ...]",
+                HelpName = valueName,
+                AllowMultipleArgumentsPerToken = false,
+            };
+            root.Options.Add(option);
+            lists.Add((option, key));
+        }
+
         return root;
     }
 

@@ -1,11 +1,13 @@
 using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Filtering;
+using Knative.Eventing.Metrics.Exporter.Manifests;
 
 namespace Knative.Eventing.Metrics.Exporter.Model;
 
 /// <summary>A configured trigger, validated and parsed once.</summary>
 internal sealed record TriggerModel(
     TriggerRef Ref,
-    EventFilter Filter,
+    ITriggerFilter Filter,
     Uri Subscriber,
     int Retry,
     bool ExponentialBackoff,
@@ -40,21 +42,28 @@ internal sealed class BrokerModel
 
     public IEnumerable<TriggerModel> TriggersOf(BrokerRef broker) => Triggers.Where(t => t.Ref.Broker.Equals(broker));
 
-    /// <summary>Validates <paramref name="options"/>; the exception names the first invalid field.</summary>
+    /// <summary>The game's broker and triggers (deploy/knative/game.yaml), loaded when no manifest is given.</summary>
+    public static string GameManifests { get; } = Path.Combine(AppContext.BaseDirectory, "knative", "game.yaml");
+
+    /// <summary>Validates <paramref name="options"/> and loads its manifests; the exception names the first invalid field.</summary>
     /// <exception cref="InvalidOperationException">The configuration is invalid.</exception>
     public static BrokerModel Build(BrokerOptions options)
     {
         const string root = BrokerOptions.SectionName;
+        var manifests = KnativeManifests.Load(options.Manifests.Count > 0 ? options.Manifests : [GameManifests], options.Resolve, options.Backend);
+        // Manifests first (the game's, by default), then what settings add, each named as its source names it.
+        var brokerDefinitions = manifests.Brokers.Select(b => (Definition: b, Path: "--manifests"))
+            .Concat(options.Brokers.Select((b, i) => (Definition: b, Path: $"{root}:Brokers:{i}"))).ToList();
+        var triggerDefinitions = manifests.Triggers.Select(t => (Definition: t, Path: t.Source!))
+            .Concat(options.Triggers.Select((t, i) => (Definition: t, Path: $"{root}:Triggers:{i}"))).ToList();
         var brokers = new Dictionary<(string, string), BrokerRef>();
-        if (options.Brokers.Count == 0)
+        if (brokerDefinitions.Count == 0)
         {
-            throw Invalid($"{root}:Brokers", "at least one broker is required");
+            throw Invalid($"{root}:Brokers", "at least one broker is required (in settings or in --manifests)");
         }
 
-        for (var i = 0; i < options.Brokers.Count; i++)
+        foreach (var (b, path) in brokerDefinitions)
         {
-            var b = options.Brokers[i];
-            var path = $"{root}:Brokers:{i}";
             var broker = Name(() => new BrokerRef(b.Namespace, b.Name), path);
             if (!brokers.TryAdd((broker.Namespace, broker.Name), broker))
             {
@@ -63,16 +72,14 @@ internal sealed class BrokerModel
         }
 
         var triggers = new List<TriggerModel>();
-        for (var i = 0; i < options.Triggers.Count; i++)
+        foreach (var (t, path) in triggerDefinitions)
         {
-            var t = options.Triggers[i];
-            var path = $"{root}:Triggers:{i}";
             var broker = brokers.GetValueOrDefault((t.Namespace, t.Broker))
-                ?? throw Invalid($"{path}:Broker", $"no broker '{t.Broker}' in namespace '{t.Namespace}'");
+                ?? throw Invalid(t.Source is null ? $"{path}:Broker" : $"{path}: spec.broker", $"no broker '{t.Broker}' in namespace '{t.Namespace}'");
             var trigger = Name(() => new TriggerRef(broker, t.Name), path);
             if (triggers.Any(x => x.Ref.Equals(trigger)))
             {
-                throw Invalid($"{path}:Name", $"trigger {trigger} is defined twice");
+                throw Invalid(t.Source is null ? $"{path}:Name" : $"{path}: metadata.name", $"trigger {trigger} is defined twice");
             }
 
             foreach (var (kind, map) in new[] { ("Attributes", t.Filter.Attributes), ("Prefix", t.Filter.Prefix), ("Suffix", t.Filter.Suffix) })
@@ -126,7 +133,7 @@ internal sealed class BrokerModel
 
             triggers.Add(new TriggerModel(
                 trigger,
-                new EventFilter(t.Filter.Attributes, t.Filter.Prefix, t.Filter.Suffix),
+                t.CompiledFilter ?? SettingsFilter(t.Filter),
                 SubscriberUri(t.Subscriber, $"{path}:Subscriber") ?? throw Invalid($"{path}:Subscriber", "a subscriber URI is required"),
                 delivery.Retry,
                 policy == "exponential",
@@ -138,6 +145,27 @@ internal sealed class BrokerModel
         }
 
         return new BrokerModel(brokers, triggers, Duration(options.PublishTimeout, $"{root}:PublishTimeout"), Duration(options.DrainTimeout, $"{root}:DrainTimeout"));
+    }
+
+    /// <summary>
+    /// The filter of a trigger from settings: <c>Attributes</c> with Knative's <c>spec.filter.attributes</c>
+    /// semantics (an empty value is "any value"), and all of <c>Prefix</c> and <c>Suffix</c> (as the prefix and
+    /// suffix dialects of <c>spec.filters</c>).
+    /// </summary>
+    private static ITriggerFilter SettingsFilter(FilterDefinition filter)
+    {
+        var parts = new List<ITriggerFilter> { new AttributesFilter(filter.Attributes) };
+        if (filter.Prefix.Count > 0)
+        {
+            parts.Add(new AttributeMatchFilter(AttributeMatch.Prefix, filter.Prefix));
+        }
+
+        if (filter.Suffix.Count > 0)
+        {
+            parts.Add(new AttributeMatchFilter(AttributeMatch.Suffix, filter.Suffix));
+        }
+
+        return new AllFilter(parts);
     }
 
     private static bool RabbitMQ(string backend) => backend.ToLowerInvariant() is "rabbitmq" or "rabbitmqbroker";

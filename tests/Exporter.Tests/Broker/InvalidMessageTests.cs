@@ -73,7 +73,7 @@ internal static class InvalidMessages
         await WriteAsync(exporter, writeForeignMessage);
 
         var scrape = await exporter.ScrapeUntilAsync(
-            s => s.Sum("kn_eventing_events_invalid_total") >= Invalid * triggers && subscriber.Distinct >= Valid,
+            s => s.Sum("kn_eventing_events_invalid_total") >= Invalid * triggers && subscriber.Distinct >= Valid && s.Sum("kn_eventing_deliveries_total") >= Valid * triggers,
             TimeSpan.FromSeconds(30));
 
         // No CloudEvents attributes at all: the binary-mode message lacks specversion.

@@ -51,7 +51,7 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData(new[] { "--brokr", "rabbitmq" }, "'--brokr'", "--broker")]
-    [InlineData(new[] { "--manifests", "x" }, "'--manifests'", null)]
+    [InlineData(new[] { "--manifest", "x" }, "'--manifest'", "--manifests")]
     [InlineData(new[] { "--Brokr:Backend", "kafka" }, "'Brokr'", "Broker")]
     public async Task An_unknown_switch_exits_non_zero_naming_it(string[] args, string named, string? suggestion)
     {
@@ -65,6 +65,17 @@ public sealed class CommandLineTests
         }
 
         Assert.DoesNotContain("ingress:", output); // nothing started
+    }
+
+    [Fact]
+    public void Manifests_and_resolve_are_repeatable_and_become_list_settings()
+    {
+        var parsed = ExporterCommandLine.Parse(["--manifests", "a.yaml", "--manifests", "dir", "--resolve", "Service/demo/audit=http://127.0.0.1:8081/"]);
+
+        Assert.False(parsed.ShouldExit, parsed.Errors);
+        Assert.Equal(
+            ["--Broker:Manifests:0=a.yaml", "--Broker:Manifests:1=dir", "--Broker:Resolve:0=Service/demo/audit=http://127.0.0.1:8081/"],
+            parsed.Configuration);
     }
 
     [Fact]

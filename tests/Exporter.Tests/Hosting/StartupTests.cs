@@ -25,16 +25,20 @@ public sealed partial class StartupTests
         Assert.Contains(setting, ex.Message);
     }
 
+    /// <summary>A trigger defined in settings, beside the game's (from its manifests), for a test to break one field of.</summary>
+    private static readonly string[] SettingsTrigger =
+        ["--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard"];
+
     [Theory]
     [InlineData("--Broker:Triggers:0:Delivery:BackoffDelay", "soon", "Broker:Triggers:0:Delivery:BackoffDelay")]
-    [InlineData("--Broker:Triggers:1:Delivery:BackoffPolicy", "random", "Broker:Triggers:1:Delivery:BackoffPolicy")]
-    [InlineData("--Broker:Triggers:2:Subscriber", "ftp://x", "Broker:Triggers:2:Subscriber")]
+    [InlineData("--Broker:Triggers:0:Delivery:BackoffPolicy", "random", "Broker:Triggers:0:Delivery:BackoffPolicy")]
+    [InlineData("--Broker:Triggers:0:Subscriber", "ftp://x", "Broker:Triggers:0:Subscriber")]
     [InlineData("--Broker:Triggers:0:Broker", "missing", "Broker:Triggers:0:Broker")]
     [InlineData("--Broker:Triggers:0:Filter:Attributes:Bad_Name", "x", "Broker:Triggers:0:Filter:Attributes:Bad_Name")]
     public async Task Invalid_broker_configuration_fails_at_startup_naming_the_field(string option, string value, string field)
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--no-game", option, value]));
+            () => BuildAndStartAsync(["--no-game", .. SettingsTrigger, option, value]));
 
         Assert.Contains(field, ex.Message);
     }
@@ -43,9 +47,9 @@ public sealed partial class StartupTests
     public async Task A_trigger_parallelism_on_the_kafka_backend_is_refused_not_ignored()
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", "--Broker:Triggers:1:Parallelism", "4"]));
+            () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, "--Broker:Triggers:0:Parallelism", "4"]));
 
-        Assert.Contains("Broker:Triggers:1:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
+        Assert.Contains("Broker:Triggers:0:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
     }
 
     [Theory]
@@ -53,8 +57,8 @@ public sealed partial class StartupTests
     [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,http://127.0.0.1:5673/" }, "Broker:RabbitMQ: 'http://127.0.0.1:5673/' is not an amqp:// URI.")]
     [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://other:p@127.0.0.1:5673/" }, "every node of a cluster needs the scheme, user and virtual host of the first ('amqp://…@127.0.0.1:5672/')")]
     [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://u:p@127.0.0.1:5672/" }, "a node is listed twice")]
-    [InlineData(new[] { "--broker", "rabbitmq", "--Broker:Triggers:1:SingleActiveConsumer", "true", "--Broker:Triggers:1:Parallelism", "4" }, "Broker:Triggers:1:Parallelism: a single active consumer delivers in queue order only one event at a time (was 4)")]
-    [InlineData(new[] { "--Broker:Triggers:1:SingleActiveConsumer", "true" }, "Broker:Triggers:1:SingleActiveConsumer: only the RabbitMQ backend has single active consumers (backend Embedded")]
+    [InlineData(new[] { "--broker", "rabbitmq", "--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard", "--Broker:Triggers:0:SingleActiveConsumer", "true", "--Broker:Triggers:0:Parallelism", "4" }, "Broker:Triggers:0:Parallelism: a single active consumer delivers in queue order only one event at a time (was 4)")]
+    [InlineData(new[] { "--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard", "--Broker:Triggers:0:SingleActiveConsumer", "true" }, "Broker:Triggers:0:SingleActiveConsumer: only the RabbitMQ backend has single active consumers (backend Embedded")]
     public async Task Invalid_scale_out_settings_fail_at_startup_naming_the_setting(string[] args, string message)
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => BuildAndStartAsync(["--no-game", .. args]));
