@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the tests start or call: package name -> a program it installs.
-declare -A needed=([prometheus]=promtool [rabbitmq-server]=rabbitmq-server)
+# chromium: the live view is tested in a real headless browser (PuppeteerSharp drives this one; nothing is downloaded).
+declare -A needed=([prometheus]=promtool [rabbitmq-server]=rabbitmq-server [chromium]=chromium)
 missing=()
 for pkg in "${!needed[@]}"; do
   command -v "${needed[$pkg]}" >/dev/null 2>&1 || [ -x "/usr/sbin/${needed[$pkg]}" ] || missing+=("$pkg")

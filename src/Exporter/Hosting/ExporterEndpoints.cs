@@ -1,6 +1,7 @@
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Ingress;
 using Knative.Eventing.Metrics.Exporter.Listening;
+using Knative.Eventing.Metrics.Exporter.Live;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,6 @@ internal static class ExporterEndpoints
         var ingress = app.MapGroup(string.Empty).AddEndpointFilter(Listeners.Only(ListenerRole.Ingress));
         HealthProbes.Map(ingress);
         IngressEndpoint.Map(ingress);
-        StatusEndpoints.Map(ingress);
+        LiveEndpoints.Map(ingress);
     }
 }

@@ -4,6 +4,7 @@ using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Listening;
+using Knative.Eventing.Metrics.Exporter.Live;
 using Knative.Eventing.Metrics.Exporter.Model;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
@@ -60,6 +61,8 @@ internal static class ExporterServices
             .AddCheck<TriggerConsumersHealthCheck>(TriggerConsumersHealthCheck.Name, tags: [HealthProbes.Live])
             .AddCheck<BackendConnectedHealthCheck>(BackendConnectedHealthCheck.Name, tags: [HealthProbes.Ready]);
         services.AddHostedService<StartupBanner>();
+        services.AddSingleton<LiveView>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveView>());
 
         // Export: Prometheus on the metrics listener, OTLP when an endpoint is configured.
         var otel = services.AddOpenTelemetry()
