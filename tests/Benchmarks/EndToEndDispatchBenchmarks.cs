@@ -10,7 +10,9 @@ namespace Knative.Eventing.Metrics.Benchmarks;
 /// awaited there. <c>Instrumented</c> runs the exporter as shipped (OpenTelemetry MeterProvider with the
 /// Prometheus exporter listening to every instrument); the baseline runs the same exporter with the
 /// OpenTelemetry SDK disabled (<c>OTEL_SDK_DISABLED=true</c>), so nothing listens and every recording call
-/// returns at once. BenchmarkDotNet runs each in its own process, so the two never share a meter listener.
+/// returns at once. <c>InstrumentedWithLiveViewOpen</c> is the shipped exporter with the live view
+/// (<c>GET /live/events</c>) streaming to an open page, which makes the exporter scrape itself once a second.
+/// BenchmarkDotNet runs each in its own process, so they never share a meter listener.
 /// </summary>
 [MemoryDiagnoser]
 public class EndToEndDispatchBenchmarks
@@ -21,6 +23,8 @@ public class EndToEndDispatchBenchmarks
     private HttpClient _client = null!;
     private string _url = null!;
     private long _next;
+    private CancellationTokenSource? _page;
+    private Task? _pageReader;
 
     [GlobalSetup(Target = nameof(WithoutInstrumentation))]
     public Task SetupPlainAsync() => SetupAsync("--OTEL_SDK_DISABLED", "true");
@@ -28,9 +32,38 @@ public class EndToEndDispatchBenchmarks
     [GlobalSetup(Target = nameof(Instrumented))]
     public Task SetupInstrumentedAsync() => SetupAsync();
 
+    [GlobalSetup(Target = nameof(InstrumentedWithLiveViewOpen))]
+    public async Task SetupLiveViewAsync()
+    {
+        await SetupAsync();
+        _page = new CancellationTokenSource();
+        var stream = await _client.GetStreamAsync($"{_exporter.IngressUrl}/live/events", _page.Token);
+        var reader = new StreamReader(stream);
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pageReader = Task.Run(async () =>
+        {
+            // An open page: read every frame as it comes.
+            while (await reader.ReadLineAsync(_page.Token) is { } line)
+            {
+                if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    first.TrySetResult();
+                }
+            }
+        });
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the page really streams
+    }
+
     [GlobalCleanup]
     public async Task CleanupAsync()
     {
+        if (_page is not null)
+        {
+            await _page.CancelAsync();
+            await _pageReader!.ContinueWith(_ => { }, TaskScheduler.Default);
+            _page.Dispose();
+        }
+
         _client.Dispose();
         await _exporter.DisposeAsync();
         await _subscriber.DisposeAsync();
@@ -41,6 +74,9 @@ public class EndToEndDispatchBenchmarks
 
     [Benchmark(Description = "ingress → dispatch, instrumented")]
     public Task Instrumented() => SendAndAwaitDeliveryAsync();
+
+    [Benchmark(Description = "ingress → dispatch, instrumented, live view open (streaming)")]
+    public Task InstrumentedWithLiveViewOpen() => SendAndAwaitDeliveryAsync();
 
     private async Task SetupAsync(params string[] extra)
     {
