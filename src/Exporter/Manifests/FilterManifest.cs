@@ -25,7 +25,7 @@ internal static class FilterManifest
 
     /// <summary><c>spec.filters</c>: every filter must pass.</summary>
     public static ITriggerFilter List(ManifestNode spec, string field) =>
-        new AllFilter([.. (spec.Sequence(field) ?? []).Select(Dialect)]);
+        CombinedFilter.All([.. (spec.Sequence(field) ?? []).Select(Dialect)]);
 
     private static ITriggerFilter Dialect(ManifestNode filter)
     {
@@ -46,8 +46,8 @@ internal static class FilterManifest
             "exact" => Match(filter, dialect, AttributeMatch.Exact),
             "prefix" => Match(filter, dialect, AttributeMatch.Prefix),
             "suffix" => Match(filter, dialect, AttributeMatch.Suffix),
-            "all" => new AllFilter([.. (filter.Sequence(dialect) ?? []).Select(Dialect)]),
-            "any" => new AnyFilter([.. (filter.Sequence(dialect) ?? []).Select(Dialect)]),
+            "all" => CombinedFilter.All([.. (filter.Sequence(dialect) ?? []).Select(Dialect)]),
+            "any" => CombinedFilter.Any([.. (filter.Sequence(dialect) ?? []).Select(Dialect)]),
             "not" => new NotFilter(Dialect(filter.Mapping(dialect)!)),
             _ => Cesql(filter, dialect),
         };

@@ -35,7 +35,7 @@ internal static class TriggerManifest
         }
         else
         {
-            compiled = filter is null ? new AllFilter([]) : FilterManifest.Attributes(filter);
+            compiled = filter is null ? CombinedFilter.All([]) : FilterManifest.Attributes(filter);
         }
 
         var subscriber = resolver.Resolve(spec.Mapping("subscriber") ?? throw spec.Error("subscriber", "is required"), ns);

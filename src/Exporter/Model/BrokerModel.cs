@@ -165,7 +165,7 @@ internal sealed class BrokerModel
             parts.Add(new AttributeMatchFilter(AttributeMatch.Suffix, filter.Suffix));
         }
 
-        return new AllFilter(parts);
+        return CombinedFilter.All(parts);
     }
 
     private static bool RabbitMQ(string backend) => backend.ToLowerInvariant() is "rabbitmq" or "rabbitmqbroker";

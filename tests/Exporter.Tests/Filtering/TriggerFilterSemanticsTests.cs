@@ -57,17 +57,17 @@ public sealed class TriggerFilterSemanticsTests
     {
         var pass = new AttributeMatchFilter(AttributeMatch.Exact, Map("type", "dev.knative.game.score"));
         var fail = new AttributeMatchFilter(AttributeMatch.Exact, Map("type", "other"));
-        var none = new AllFilter([]);
+        var none = CombinedFilter.All([]);
 
-        Assert.Equal(FilterResult.Fail, new AllFilter([pass, fail]).Evaluate(Event()));
-        Assert.Equal(FilterResult.Pass, new AllFilter([none, pass]).Evaluate(Event()));
-        Assert.Equal(FilterResult.NoFilter, new AllFilter([pass, none]).Evaluate(Event())); // the last verdict, as all_filter.go returns it
-        Assert.Equal(FilterResult.Pass, new AnyFilter([fail, pass]).Evaluate(Event()));
-        Assert.Equal(FilterResult.Fail, new AnyFilter([fail, fail]).Evaluate(Event()));
+        Assert.Equal(FilterResult.Fail, CombinedFilter.All([pass, fail]).Evaluate(Event()));
+        Assert.Equal(FilterResult.Pass, CombinedFilter.All([none, pass]).Evaluate(Event()));
+        Assert.Equal(FilterResult.NoFilter, CombinedFilter.All([pass, none]).Evaluate(Event())); // the last verdict, as all_filter.go returns it
+        Assert.Equal(FilterResult.Pass, CombinedFilter.Any([fail, pass]).Evaluate(Event()));
+        Assert.Equal(FilterResult.Fail, CombinedFilter.Any([fail, fail]).Evaluate(Event()));
         Assert.Equal(FilterResult.Fail, new NotFilter(pass).Evaluate(Event()));
         Assert.Equal(FilterResult.Pass, new NotFilter(fail).Evaluate(Event()));
         Assert.Equal(FilterResult.NoFilter, new NotFilter(none).Evaluate(Event()));
-        Assert.True(new AllFilter([pass, none]).Matches(Event())); // only Fail drops an event
+        Assert.True(CombinedFilter.All([pass, none]).Matches(Event())); // only Fail drops an event
     }
 
     [Fact]
