@@ -34,6 +34,8 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     private readonly TriggerConsumerHealth _health;
     private volatile bool _fatal;
     private volatile bool _pauseRequested;
+    private TaskCompletionSource? _pauseApplied;
+    private volatile int _loopThread;
     private bool _paused;
 
     private KafkaTriggerConsumer(
@@ -157,12 +159,23 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
 
     /// <summary>Stops taking records (the record in hand finishes) and commits what was handled; the group keeps the partitions.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>A task that completes when the request is made (the consume loop applies it on its next turn, within 100 ms).</returns>
+    /// <returns>
+    /// A task that completes when the consume loop has paused the partitions (on its next turn, within about
+    /// 100 ms, after the record in hand): a record produced after that is not taken until <see cref="ResumeAsync"/>.
+    /// </returns>
     public Task PauseAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _pauseApplied, applied)?.TrySetResult();
         _pauseRequested = true;
-        return Task.CompletedTask;
+        if (_loop.IsCompleted || Environment.CurrentManagedThreadId == _loopThread)
+        {
+            // No loop to wait for; or called by a handler on the loop itself, whose next turn pauses before any record.
+            applied.TrySetResult();
+        }
+
+        return applied.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Takes records again.</summary>
@@ -218,6 +231,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
 
     private void RunLoop()
     {
+        _loopThread = Environment.CurrentManagedThreadId;
         try
         {
             ConsumeUntilStopped();
@@ -228,6 +242,8 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             _health.MarkFailed(ex, "the consume loop ended");
             LogLoopFailed(_logger, _group, ex);
         }
+
+        Interlocked.Exchange(ref _pauseApplied, null)?.TrySetResult(); // no loop any more: a waiting pause is over
     }
 
     private void ConsumeUntilStopped()
@@ -291,6 +307,8 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
                 _paused = true;
                 CommitStored();
             }
+
+            Interlocked.Exchange(ref _pauseApplied, null)?.TrySetResult();
         }
         else if (_paused)
         {
