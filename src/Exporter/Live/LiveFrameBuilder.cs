@@ -6,19 +6,21 @@ namespace Knative.Eventing.Metrics.Exporter.Live;
 /// Turns scrapes of the exporter's own <c>/metrics</c> into frames: totals are the scrape's values (summed over
 /// the labels a row does not show), rates and dispatch-latency quantiles come from the difference with the
 /// scrape about <see cref="Window"/> earlier, as Prometheus's <c>rate</c> and <c>histogram_quantile</c> would.
+/// Each scrape is summed once, in one pass, and kept summed for the window.
 /// </summary>
 internal sealed class LiveFrameBuilder
 {
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
-    private readonly Queue<(DateTimeOffset At, List<ExpositionSample> Samples)> _history = new();
+    private readonly Queue<Sums> _history = new();
 
     /// <summary>A frame from a scrape; with <paramref name="record"/> the scrape joins the window later frames' rates use.</summary>
     public LiveFrame Build(DateTimeOffset at, List<ExpositionSample> samples, string backend, IReadOnlyList<LivePlayer> leaderboard, bool record = true)
     {
+        var now = Sums.Of(at, samples);
         if (record)
         {
-            _history.Enqueue((at, samples));
+            _history.Enqueue(now);
         }
 
         // Scrapes older than the window go (all of them after a while with no page open: no rate over an hour).
@@ -27,87 +29,51 @@ internal sealed class LiveFrameBuilder
             _history.Dequeue();
         }
 
-        var (then, old) = _history.Count > 0 ? _history.Peek() : (at, samples);
-        var seconds = Math.Max((at - then).TotalSeconds, 1e-9);
-        double Rate(double now, double before) => old == samples ? 0 : Math.Max(0, now - before) / seconds;
+        var old = _history.Count > 0 ? _history.Peek() : now;
+        var seconds = Math.Max((at - old.At).TotalSeconds, 1e-9);
+        double Rate(double current, double before) => ReferenceEquals(old, now) ? 0 : Math.Max(0, current - before) / seconds;
 
-        var ingress = Totals(samples, "kn_eventing_ingress_duration_seconds_count", Broker, s => s.Label("http_response_status_code").StartsWith('2') ? "accepted" : "rejected");
-        var ingressBefore = Totals(old, "kn_eventing_ingress_duration_seconds_count", Broker, s => s.Label("http_response_status_code").StartsWith('2') ? "accepted" : "rejected");
-        var brokers = ingress.Keys.Select(k => k.Row).Distinct().Order(StringComparer.Ordinal).Select(b => new LiveBroker(
+        var brokers = now.Ingress.Keys.Select(k => k.Row).Distinct().Order(StringComparer.Ordinal).Select(b => new LiveBroker(
             b,
-            Get(ingress, b, "accepted"),
-            Get(ingress, b, "rejected"),
-            Rate(Get(ingress, b, "accepted"), Get(ingressBefore, b, "accepted")),
-            Rate(Get(ingress, b, "rejected"), Get(ingressBefore, b, "rejected")))).ToList();
+            Get(now.Ingress, b, "accepted"),
+            Get(now.Ingress, b, "rejected"),
+            Rate(Get(now.Ingress, b, "accepted"), Get(old.Ingress, b, "accepted")),
+            Rate(Get(now.Ingress, b, "rejected"), Get(old.Ingress, b, "rejected")))).ToList();
 
-        var outcomes = Totals(samples, "kn_eventing_deliveries_total", Trigger, s => s.Label("kn_delivery_outcome"));
-        var outcomesBefore = Totals(old, "kn_eventing_deliveries_total", Trigger, s => s.Label("kn_delivery_outcome"));
-        var attempts = Totals(samples, "kn_eventing_dispatch_duration_seconds_count", Trigger, s => s.Label("messaging_destination_name").StartsWith("trigger:", StringComparison.Ordinal) ? "attempts" : "other");
-        var attemptsBefore = Totals(old, "kn_eventing_dispatch_duration_seconds_count", Trigger, s => s.Label("messaging_destination_name").StartsWith("trigger:", StringComparison.Ordinal) ? "attempts" : "other");
-        var backlog = Totals(samples, "kn_eventing_backlog", Trigger, s => s.Label("kn_backlog_scope"));
-        var triggers = outcomes.Keys.Select(k => k.Row).Concat(backlog.Keys.Select(k => k.Row)).Distinct().Order(StringComparer.Ordinal).Select(t =>
+        var triggers = now.Outcomes.Keys.Select(k => k.Row).Concat(now.Backlog.Keys.Select(k => k.Row)).Distinct().Order(StringComparer.Ordinal).Select(t =>
         {
-            double Retried(Dictionary<(string, string), double> a, Dictionary<(string, string), double> o) =>
-                Math.Max(0, Get(a, t, "attempts") - (Get(o, t, "delivered") + Get(o, t, "dead_lettered") + Get(o, t, "dropped")));
-            var (p50, p99) = Quantiles(samples, old, t);
+            var (p50, p99) = Quantiles(now.Buckets.GetValueOrDefault(t), ReferenceEquals(old, now) ? null : old.Buckets.GetValueOrDefault(t));
             return new LiveTrigger(
                 t,
-                Get(outcomes, t, "delivered"),
-                Get(outcomes, t, "filtered"),
-                Get(outcomes, t, "dead_lettered"),
-                Get(outcomes, t, "dropped"),
-                Retried(attempts, outcomes),
-                Rate(Get(outcomes, t, "delivered"), Get(outcomesBefore, t, "delivered")),
-                Rate(Get(outcomes, t, "filtered"), Get(outcomesBefore, t, "filtered")),
-                Rate(Retried(attempts, outcomes), Retried(attemptsBefore, outcomesBefore)),
-                Rate(Get(outcomes, t, "dead_lettered"), Get(outcomesBefore, t, "dead_lettered")),
+                Get(now.Outcomes, t, "delivered"),
+                Get(now.Outcomes, t, "filtered"),
+                Get(now.Outcomes, t, "dead_lettered"),
+                Get(now.Outcomes, t, "dropped"),
+                now.Retried(t),
+                Rate(Get(now.Outcomes, t, "delivered"), Get(old.Outcomes, t, "delivered")),
+                Rate(Get(now.Outcomes, t, "filtered"), Get(old.Outcomes, t, "filtered")),
+                Rate(now.Retried(t), old.Retried(t)),
+                Rate(Get(now.Outcomes, t, "dead_lettered"), Get(old.Outcomes, t, "dead_lettered")),
                 p50,
                 p99,
-                Get(backlog, t, "broker") + Get(backlog, t, "replica"));
+                Get(now.Backlog, t, "broker") + Get(now.Backlog, t, "replica"));
         }).ToList();
 
-        var invalid = Totals(samples, "kn_eventing_events_invalid_total", _ => string.Empty, s => s.Label("error_type"));
-        var invalidBefore = Totals(old, "kn_eventing_events_invalid_total", _ => string.Empty, s => s.Label("error_type"));
-        var reasons = invalid.Keys.Select(k => new LiveInvalid(k.Column, invalid[k], Rate(invalid[k], invalidBefore.GetValueOrDefault(k)))).OrderBy(r => r.Reason, StringComparer.Ordinal).ToList();
+        var reasons = now.Invalid.Select(r => new LiveInvalid(r.Key, r.Value, Rate(r.Value, old.Invalid.GetValueOrDefault(r.Key)))).OrderBy(r => r.Reason, StringComparer.Ordinal).ToList();
         return new LiveFrame(at, backend, brokers, triggers, reasons, leaderboard);
     }
 
-    private static string Broker(ExpositionSample s) => $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}";
-
-    private static string Trigger(ExpositionSample s) => $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}/{s.Label("kn_trigger_name")}";
-
     private static double Get(Dictionary<(string Row, string Column), double> totals, string row, string column) => totals.GetValueOrDefault((row, column));
 
-    private static Dictionary<(string Row, string Column), double> Totals(List<ExpositionSample> samples, string name, Func<ExpositionSample, string> row, Func<ExpositionSample, string> column)
+    /// <summary>p50 and p99 of the attempts between two cumulative bucket sets, interpolated within buckets as <c>histogram_quantile</c> does.</summary>
+    private static (double? P50, double? P99) Quantiles(Dictionary<double, double>? current, Dictionary<double, double>? earlier)
     {
-        var totals = new Dictionary<(string, string), double>();
-        foreach (var sample in samples.Where(s => s.Name == name))
+        if (current is null)
         {
-            var key = (row(sample), column(sample));
-            totals[key] = totals.GetValueOrDefault(key) + sample.Value;
+            return (null, null);
         }
 
-        return totals;
-    }
-
-    /// <summary>p50 and p99 of the trigger's dispatch attempts in the window, interpolated within buckets as <c>histogram_quantile</c> does.</summary>
-    private static (double? P50, double? P99) Quantiles(List<ExpositionSample> now, List<ExpositionSample> before, string trigger)
-    {
-        static Dictionary<double, double> Buckets(List<ExpositionSample> samples, string trigger)
-        {
-            var buckets = new Dictionary<double, double>();
-            foreach (var s in samples.Where(s => s.Name == "kn_eventing_dispatch_duration_seconds_bucket" && Trigger(s) == trigger))
-            {
-                var le = s.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(s.Label("le"), CultureInfo.InvariantCulture);
-                buckets[le] = buckets.GetValueOrDefault(le) + s.Value;
-            }
-
-            return buckets;
-        }
-
-        var current = Buckets(now, trigger);
-        var earlier = ReferenceEquals(now, before) ? [] : Buckets(before, trigger);
-        var deltas = current.OrderBy(b => b.Key).Select(b => (Le: b.Key, Count: Math.Max(0, b.Value - earlier.GetValueOrDefault(b.Key)))).ToList();
+        var deltas = current.OrderBy(b => b.Key).Select(b => (Le: b.Key, Count: Math.Max(0, b.Value - (earlier?.GetValueOrDefault(b.Key) ?? 0)))).ToList();
         var total = deltas.Count == 0 ? 0 : deltas[^1].Count;
         if (total <= 0)
         {
@@ -137,5 +103,73 @@ internal sealed class LiveFrameBuilder
         }
 
         return (Quantile(0.5), Quantile(0.99));
+    }
+
+    /// <summary>One scrape, summed per row (broker or trigger) and column (status class, outcome, scope, bucket bound).</summary>
+    private sealed class Sums
+    {
+        public required DateTimeOffset At { get; init; }
+
+        public Dictionary<(string Row, string Column), double> Ingress { get; } = [];
+
+        public Dictionary<(string Row, string Column), double> Outcomes { get; } = [];
+
+        /// <summary>Attempts to the subscriber (destination <c>trigger:…</c>) per trigger.</summary>
+        public Dictionary<string, double> Attempts { get; } = [];
+
+        public Dictionary<(string Row, string Column), double> Backlog { get; } = [];
+
+        public Dictionary<string, double> Invalid { get; } = [];
+
+        /// <summary>Cumulative dispatch-duration buckets per trigger, by upper bound.</summary>
+        public Dictionary<string, Dictionary<double, double>> Buckets { get; } = [];
+
+        /// <summary>Attempts beyond the first: attempts minus the outcomes that followed attempts.</summary>
+        public double Retried(string trigger) =>
+            Math.Max(0, Attempts.GetValueOrDefault(trigger) - (Get(Outcomes, trigger, "delivered") + Get(Outcomes, trigger, "dead_lettered") + Get(Outcomes, trigger, "dropped")));
+
+        public static Sums Of(DateTimeOffset at, List<ExpositionSample> samples)
+        {
+            var sums = new Sums { At = at };
+            foreach (var s in samples)
+            {
+                switch (s.Name)
+                {
+                    case "kn_eventing_ingress_duration_seconds_count":
+                        Add(sums.Ingress, (Broker(s), s.Label("http_response_status_code").StartsWith('2') ? "accepted" : "rejected"), s.Value);
+                        break;
+                    case "kn_eventing_deliveries_total":
+                        Add(sums.Outcomes, (Trigger(s), s.Label("kn_delivery_outcome")), s.Value);
+                        break;
+                    case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith("trigger:", StringComparison.Ordinal):
+                        Add(sums.Attempts, Trigger(s), s.Value);
+                        break;
+                    case "kn_eventing_dispatch_duration_seconds_bucket":
+                        var trigger = Trigger(s);
+                        if (!sums.Buckets.TryGetValue(trigger, out var buckets))
+                        {
+                            sums.Buckets[trigger] = buckets = [];
+                        }
+
+                        Add(buckets, s.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(s.Label("le"), CultureInfo.InvariantCulture), s.Value);
+                        break;
+                    case "kn_eventing_backlog":
+                        Add(sums.Backlog, (Trigger(s), s.Label("kn_backlog_scope")), s.Value);
+                        break;
+                    case "kn_eventing_events_invalid_total":
+                        Add(sums.Invalid, s.Label("error_type"), s.Value);
+                        break;
+                }
+            }
+
+            return sums;
+        }
+
+        private static void Add<TKey>(Dictionary<TKey, double> sums, TKey key, double value)
+            where TKey : notnull => sums[key] = sums.GetValueOrDefault(key) + value;
+
+        private static string Broker(ExpositionSample s) => $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}";
+
+        private static string Trigger(ExpositionSample s) => $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}/{s.Label("kn_trigger_name")}";
     }
 }
