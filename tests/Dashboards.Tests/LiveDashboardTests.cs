@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Knative.Eventing.Metrics.Dashboards.Tests;
 
@@ -9,7 +8,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// series, none excluded, and the panels of what does not happen show 0: on the embedded backend and on
 /// RabbitMQ and Kafka, with one exporter and with three replicas (real processes) scraped by one Prometheus.
 /// </summary>
-public sealed partial class LiveDashboardTests
+public sealed class LiveDashboardTests
 {
     [Fact]
     public Task Every_overview_panel_and_recording_rule_returns_series_on_the_embedded_backend() =>
@@ -34,7 +33,7 @@ public sealed class RabbitMQLiveDashboardTests(RabbitMQFixture fixture)
             "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
-internal static partial class LiveDashboards
+internal static class LiveDashboards
 {
     public static async Task VerifyAsync(string brokerClass, string[] dashboards, string? transportSystem, int replicas, params string[] args)
     {
@@ -67,10 +66,7 @@ internal static partial class LiveDashboards
             }
         }
 
-        foreach (Match record in RecordLine().Matches(await File.ReadAllTextAsync(RepositoryPaths.Combine("dashboards", "rules", "knative-eventing.rules.yml"))))
-        {
-            queries.Add(($"recording rule", record.Groups[1].Value, false));
-        }
+        queries.AddRange(RuleTests.Records().Select(record => ("recording rule", record, false)));
 
         // Rates need two scrapes, rules an evaluation, dead letters and retries a few hundred events: wait for each.
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -107,9 +103,6 @@ internal static partial class LiveDashboards
     private static bool IsForOtherSystem(string title, string system) =>
         (title.StartsWith("RabbitMQ:", StringComparison.Ordinal) && system != "rabbitmq")
         || (title.StartsWith("Kafka:", StringComparison.Ordinal) && system != "kafka");
-
-    [GeneratedRegex(@"- record: (\S+)")]
-    private static partial Regex RecordLine();
 }
 
 [Collection(KafkaDashboardCollection.Name)]

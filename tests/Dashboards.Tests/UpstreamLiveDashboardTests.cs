@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Knative.Eventing.Metrics.Dashboards.Tests;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// them, no panel and no rule shows anything, although the Go brokers' <c>kn_eventing_dispatch_duration_seconds</c>
 /// is there: our queries do not absorb foreign series.
 /// </summary>
-public sealed partial class UpstreamLiveDashboardTests
+public sealed class UpstreamLiveDashboardTests
 {
     /// <summary>Panels and rules that read what no upstream broker records (outcome, backlog, consumer state, our transport instruments).</summary>
     private static readonly string[] NoUpstreamEquivalent =
@@ -58,10 +56,7 @@ public sealed partial class UpstreamLiveDashboardTests
             }
         }
 
-        foreach (Match record in RecordLine().Matches(await File.ReadAllTextAsync(ourRules)))
-        {
-            queries.Add(($"recording rule: {record.Groups[1].Value}", record.Groups[1].Value));
-        }
+        queries.AddRange(RuleTests.Records().Select(record => ($"recording rule: {record}", record)));
 
         Assert.All(NoUpstreamEquivalent, source => Assert.Contains(source, queries.Select(q => q.Source)));
 
@@ -106,7 +101,4 @@ public sealed partial class UpstreamLiveDashboardTests
 
         Assert.True(absorbed.Count == 0, $"queries show upstream series that no compatibility rule bridged:\n{string.Join('\n', absorbed)}");
     }
-
-    [GeneratedRegex(@"- record: (\S+)")]
-    private static partial Regex RecordLine();
 }
