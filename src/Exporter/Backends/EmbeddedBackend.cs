@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Model;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;
@@ -7,7 +8,9 @@ namespace Knative.Eventing.Metrics.Exporter.Backends;
 /// <summary>
 /// The default backend: one in-process queue per trigger. Publishing checks every queue of the broker
 /// against the capacity first and then enqueues to all, so an event is accepted for all triggers or
-/// for none (503). An event leaves its queue only after its final outcome.
+/// for none (503). An event leaves its queue only after its final outcome. Per trigger, one reader starts
+/// each event's delivery when one of the trigger's parallelism slots is free; a delivery waiting for a
+/// retry gives its slot back (<see cref="DeliverySlot"/>), unless the trigger has a single slot (in order).
 /// </summary>
 internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity) : IEventBackend
 {
@@ -30,10 +33,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
             _backlogs.Add(metrics.RegisterBacklogSource(trigger.Ref, _ => ValueTask.FromResult(BacklogReading.ReplicaOnly(queue.Pending))));
             var health = metrics.RegisterConsumer(trigger.Ref);
             _health.Add(health);
-            for (var i = 0; i < trigger.Parallelism; i++)
-            {
-                _workers.Add(Task.Run(() => WorkUntilDoneAsync(trigger, queue, dispatch, health)));
-            }
+            _workers.Add(Task.Run(() => WorkUntilDoneAsync(trigger, queue, dispatch, health)));
         }
 
         return Task.CompletedTask;
@@ -101,45 +101,72 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     {
         try
         {
-            await WorkAsync(trigger, queue, dispatch).ConfigureAwait(false);
+            await WorkAsync(trigger, queue, dispatch, health).ConfigureAwait(false);
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
-            // A worker that dies leaves the trigger's queue to the others, or to nobody: an outage to show.
-            health.MarkFailed(ex, "a dispatch worker ended");
+            // A reader that dies leaves the trigger's queue to nobody: an outage to show.
+            health.MarkFailed(ex, "the trigger's dispatch reader ended");
         }
     }
 
-    private async Task WorkAsync(TriggerModel trigger, TriggerQueue queue, DispatchEvent dispatch)
+    /// <summary>
+    /// Takes the trigger's events in queue order, each once a slot is free, and delivers them concurrently;
+    /// returns when the queue is completed and every delivery is done.
+    /// </summary>
+    private async Task WorkAsync(TriggerModel trigger, TriggerQueue queue, DispatchEvent dispatch, TriggerConsumerHealth health)
     {
+        using var slots = new SemaphoreSlim(trigger.Parallelism, trigger.Parallelism);
         await foreach (var cloudEvent in queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            try
-            {
-                var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
-                var outcome = await dispatch(trigger, cloudEvent, scope, _stopping.Token).ConfigureAwait(false);
-                scope.Complete(outcome);
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
-                // Shutting down past the drain timeout.
-            }
-            finally
-            {
-                queue.Done();
-            }
+            await slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            var slot = DeliverySlot.Taken(slots, inOrder: trigger.Parallelism == 1);
+            _ = DeliverAsync(trigger, queue, cloudEvent, dispatch, slot, health);
+        }
+
+        await queue.Drained.ConfigureAwait(false);
+    }
+
+    private async Task DeliverAsync(TriggerModel trigger, TriggerQueue queue, CloudEvent cloudEvent, DispatchEvent dispatch, DeliverySlot slot, TriggerConsumerHealth health)
+    {
+        try
+        {
+            var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
+            var outcome = await dispatch(trigger, cloudEvent, scope, slot, _stopping.Token).ConfigureAwait(false);
+            scope.Complete(outcome);
+        }
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down past the drain timeout.
+        }
+        catch (Exception ex)
+        {
+            // The dispatcher handles subscriber failures; anything else is a defect to show, not to hide.
+            health.MarkFailed(ex, "a delivery failed unexpectedly");
+        }
+        finally
+        {
+            slot.Release();
+            queue.Done();
         }
     }
 
-    /// <summary>A trigger's queue; <see cref="Pending"/> counts queued and in-flight events (the backlog).</summary>
+    /// <summary>
+    /// A trigger's queue; <see cref="Pending"/> counts queued and in-flight events (the backlog), and
+    /// <see cref="Drained"/> completes once the queue is completed and nothing is pending.
+    /// </summary>
     private sealed class TriggerQueue
     {
-        private readonly Channel<CloudEvent> _channel = Channel.CreateUnbounded<CloudEvent>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+        private readonly Channel<CloudEvent> _channel = Channel.CreateUnbounded<CloudEvent>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
+        private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _pending;
+        private volatile bool _completed;
 
         public ChannelReader<CloudEvent> Reader => _channel.Reader;
 
         public int Pending => Volatile.Read(ref _pending);
+
+        public Task Drained => _drained.Task;
 
         public void Enqueue(CloudEvent cloudEvent)
         {
@@ -147,8 +174,22 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
             _channel.Writer.TryWrite(cloudEvent);
         }
 
-        public void Done() => Interlocked.Decrement(ref _pending);
+        public void Done()
+        {
+            if (Interlocked.Decrement(ref _pending) == 0 && _completed)
+            {
+                _drained.TrySetResult();
+            }
+        }
 
-        public void Complete() => _channel.Writer.TryComplete();
+        public void Complete()
+        {
+            _completed = true;
+            _channel.Writer.TryComplete();
+            if (Pending == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
     }
 }

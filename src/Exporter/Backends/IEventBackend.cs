@@ -1,10 +1,11 @@
 using CloudNative.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Model;
 
 namespace Knative.Eventing.Metrics.Exporter.Backends;
 
-/// <summary>Hands a taken event to its trigger's dispatcher; returns the final outcome.</summary>
-internal delegate Task<DeliveryOutcome> DispatchEvent(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, CancellationToken cancellationToken);
+/// <summary>Hands a taken event to its trigger's dispatcher with the delivery's parallelism slot; returns the final outcome.</summary>
+internal delegate Task<DeliveryOutcome> DispatchEvent(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, DeliverySlot slot, CancellationToken cancellationToken);
 
 /// <summary>Where a broker's events are stored between ingress and dispatch.</summary>
 internal interface IEventBackend : IAsyncDisposable

@@ -2,6 +2,7 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Confluent.Kafka;
 using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Model;
 using Knative.Eventing.Metrics.Kafka;
 
@@ -135,7 +136,7 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         var consumer = await KafkaTriggerConsumer.StartAsync(
             config,
             trigger.Ref,
-            (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
+            (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.Consumer, ct),
             metrics,
             instrumentation,
             new KafkaConsumerOptions { Topic = Topic(trigger.Ref.Broker), GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500), DrainTimeout = drainTimeout },

@@ -1,6 +1,7 @@
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Knative.Eventing.Metrics.CloudEvents;
+using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Model;
 using Knative.Eventing.Metrics.RabbitMQ;
 using RabbitMQ.Client;
@@ -64,7 +65,7 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
             var consumer = await RabbitMQTriggerConsumer.StartAsync(
                 _consuming,
                 trigger.Ref,
-                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, ct),
+                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.Consumer, ct),
                 metrics,
                 instrumentation,
                 new RabbitMQConsumerOptions { Queue = Queue(trigger.Ref), Parallelism = (ushort)trigger.Parallelism, DrainTimeout = model.DrainTimeout, Formatter = Formatter },

@@ -5,7 +5,6 @@ using Knative.Eventing.Metrics.Exporter.Filtering;
 using Knative.Eventing.Metrics.Exporter.Model;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace Knative.Eventing.Metrics.Exporter.Dispatch;
 
@@ -19,7 +18,7 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
 {
     private readonly ConcurrentDictionary<TriggerRef, ResiliencePipeline<SubscriberResponse>> _pipelines = new();
 
-    public async Task<DeliveryOutcome> DispatchAsync(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, CancellationToken cancellationToken)
+    public async Task<DeliveryOutcome> DispatchAsync(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, DeliverySlot slot, CancellationToken cancellationToken)
     {
         var matched = trigger.Filter.Matches(cloudEvent);
         scope.RecordFilterDecision();
@@ -29,18 +28,13 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         }
 
         var pipeline = _pipelines.GetOrAdd(trigger.Ref, _ => Build(trigger));
-        SubscriberResponse response;
-        try
-        {
-            response = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.Self.AttemptAsync(state.Scope, DispatchTarget.Subscriber, state.Trigger.Subscriber, state.Event, state.Outer, ct).ConfigureAwait(false),
-                (Self: this, Scope: scope, Trigger: trigger, Event: cloudEvent, Outer: cancellationToken),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutRejectedException)
-        {
-            response = new SubscriberResponse(0, null); // every attempt timed out
-        }
+        var response = await pipeline.ExecuteAsync(
+            static (state, _) => state.Self.SubscriberAttemptAsync(state.Scope, state.Trigger, state.Event, state.Slot, state.Outer),
+            (Self: this, Scope: scope, Trigger: trigger, Event: cloudEvent, Slot: slot, Outer: cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+        // The reply and the dead-letter sink are attempts of this delivery too.
+        await slot.EnterAsync(cancellationToken).ConfigureAwait(false);
         if (response.IsSuccess)
         {
             if (response.Reply is { } reply)
@@ -73,6 +67,36 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
 
         LogDropped(logger, trigger.Ref.ToString(), response.StatusCode);
         return DeliveryOutcome.Dropped;
+    }
+
+    /// <summary>
+    /// One attempt to the subscriber within the retry pipeline: takes a slot first, then has the trigger's
+    /// timeout (waiting for a slot is not part of an attempt); after a failure that will be retried, gives the
+    /// slot back for the backoff when it can yield. A timed-out attempt answers status 0 (retried like a failure).
+    /// </summary>
+    private async ValueTask<SubscriberResponse> SubscriberAttemptAsync(DeliveryScope scope, TriggerModel trigger, CloudEvent cloudEvent, DeliverySlot slot, CancellationToken outer)
+    {
+        await slot.EnterAsync(outer).ConfigureAwait(false);
+        var response = TimedOut;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        timeout.CancelAfter(trigger.Timeout);
+        try
+        {
+            response = await AttemptAsync(scope, DispatchTarget.Subscriber, trigger.Subscriber, cloudEvent, outer, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!outer.IsCancellationRequested)
+        {
+            // The attempt's own timeout, recorded as such by AttemptAsync.
+        }
+        finally
+        {
+            if (!response.IsSuccess && slot.CanYield && scope.Attempts <= trigger.Retry)
+            {
+                slot.Release();
+            }
+        }
+
+        return response;
     }
 
     private async Task<SubscriberResponse> AttemptAsync(DeliveryScope scope, DispatchTarget target, Uri destination, CloudEvent cloudEvent, CancellationToken outer, CancellationToken attemptToken)
@@ -120,6 +144,7 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         }
     }
 
+    /// <summary>The trigger's retries and backoff (each attempt's timeout is <see cref="SubscriberAttemptAsync"/>'s).</summary>
     private static ResiliencePipeline<SubscriberResponse> Build(TriggerModel trigger)
     {
         var builder = new ResiliencePipelineBuilder<SubscriberResponse>();
@@ -131,12 +156,14 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
                 Delay = trigger.BackoffDelay,
                 BackoffType = trigger.ExponentialBackoff ? DelayBackoffType.Exponential : DelayBackoffType.Linear,
                 UseJitter = false,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsSuccess: false } || args.Outcome.Exception is TimeoutRejectedException),
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { IsSuccess: false }),
             });
         }
 
-        return builder.AddTimeout(trigger.Timeout).Build();
+        return builder.Build();
     }
+
+    private static readonly SubscriberResponse TimedOut = new(0, null);
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Trigger {Trigger}: event dropped after its retries (last status {Status})")]
     private static partial void LogDropped(ILogger logger, string trigger, int status);

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Globalization;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
+
+/// <summary>
+/// <c>capacity</c>: for each backend and workload, the highest rate the exporter's broker sustains and, in the
+/// same run, the floor's (Kestrel alone for the embedded backend; the raw RabbitMQ / Kafka client doing the same
+/// broker work), then a markdown table and one PNG per backend (latency against offered rate) in <c>--out</c>.
+/// The RabbitMQ node and the Kafka mock cluster are started and stopped here, bound to 127.0.0.1.
+/// </summary>
+internal static class CapacityCommand
+{
+    public const string Name = "capacity";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var backends = new Option<string[]>("--backends") { Description = "embedded, rabbitmq, kafka", DefaultValueFactory = _ => ["embedded", "rabbitmq", "kafka"], AllowMultipleArgumentsPerToken = true };
+        var workloads = new Option<string[]>("--workloads") { Description = string.Join(", ", Workload.All.Select(w => w.Name)), DefaultValueFactory = _ => [.. Workload.All.Select(w => w.Name)], AllowMultipleArgumentsPerToken = true };
+        var probe = new Option<double>("--probe") { Description = "seconds per probe step", DefaultValueFactory = _ => 5 };
+        var hold = new Option<double>("--hold") { Description = "seconds the best rate must hold", DefaultValueFactory = _ => 30 };
+        var p99 = new Option<double>("--p99") { Description = "p99 latency bound, ms", DefaultValueFactory = _ => 100 };
+        var output = new Option<string>("--out") { Description = "folder for capacity.md and the plots", DefaultValueFactory = _ => Path.Combine("BenchmarkDotNet.Artifacts", "capacity") };
+        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output };
+        var parse = command.Parse(args);
+        if (parse.Errors.Count > 0 || parse.Action is not null)
+        {
+            return await parse.InvokeAsync();
+        }
+
+        var unknown = parse.GetValue(backends)!.Except(["embedded", "rabbitmq", "kafka"]).Concat(parse.GetValue(workloads)!.Except(Workload.All.Select(w => w.Name))).ToList();
+        if (unknown.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"Unknown backend or workload: {string.Join(", ", unknown)}. Backends: embedded, rabbitmq, kafka; workloads: {string.Join(", ", Workload.All.Select(w => w.Name))}.");
+            return 2;
+        }
+
+        var settings = new CapacitySettings
+        {
+            Probe = TimeSpan.FromSeconds(parse.GetValue(probe)),
+            Hold = TimeSpan.FromSeconds(parse.GetValue(hold)),
+            P99BoundMs = parse.GetValue(p99),
+        };
+        var folder = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
+        var chosen = Workload.All.Where(w => parse.GetValue(workloads)!.Contains(w.Name)).ToList();
+        var results = new List<CapacityResult>();
+        foreach (var backend in parse.GetValue(backends)!.Distinct())
+        {
+            results.AddRange(await RunBackendAsync(backend, chosen, settings));
+            CapacityReport.Write(folder, results, settings);
+        }
+
+        Console.WriteLine(File.ReadAllText(Path.Combine(folder, CapacityReport.FileName)));
+        Console.WriteLine($"report and plots: {folder}");
+        return 0;
+    }
+
+    private static async Task<List<CapacityResult>> RunBackendAsync(string backend, IReadOnlyList<Workload> workloads, CapacitySettings settings)
+    {
+        var results = new List<CapacityResult>();
+        switch (backend)
+        {
+            case "embedded":
+                foreach (var workload in workloads)
+                {
+                    results.Add(await MeasureAsync(backend, workload, "floor: Kestrel alone", async () => await KestrelFloor.StartAsync(workload, settings.Concurrency), settings));
+                    results.Add(await MeasureAsync(backend, workload, "exporter", () => Exporter([], workload, settings), settings));
+                }
+
+                break;
+            case "rabbitmq":
+                await using (var node = await LocalRabbitMQNode.StartAsync())
+                {
+                    foreach (var workload in workloads)
+                    {
+                        results.Add(await MeasureAsync(backend, workload, "floor: RabbitMQ.Client", async () => await RabbitMQFloor.StartAsync(node.AmqpUri, workload), settings));
+                        results.Add(await MeasureAsync(backend, workload, "exporter", () => Exporter(["--broker", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], workload, settings), settings));
+                    }
+                }
+
+                break;
+            default:
+                Knative.Eventing.Metrics.Kafka.KafkaNativeLibrary.EnsureLoaded();
+                using (var cluster = KafkaMockCluster.Start(3))
+                {
+                    foreach (var workload in workloads)
+                    {
+                        results.Add(await MeasureAsync(backend, workload, "floor: Confluent.Kafka", () => Task.FromResult<ICapacityTarget>(KafkaFloor.Start(cluster.BootstrapServers, workload)), settings));
+                        results.Add(await MeasureAsync(backend, workload, "exporter", () => Exporter(["--broker", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], workload, settings), settings));
+                    }
+                }
+
+                break;
+        }
+
+        return results;
+    }
+
+    private static async Task<ICapacityTarget> Exporter(string[] backendArgs, Workload workload, CapacitySettings settings) =>
+        await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency);
+
+    private static string Prefix() => $"cap{Guid.NewGuid():N}"[..11];
+
+    private static async Task<CapacityResult> MeasureAsync(string backend, Workload workload, string role, Func<Task<ICapacityTarget>> start, CapacitySettings settings)
+    {
+        Console.WriteLine($"{backend} / {workload.Name} / {role}");
+        await using var target = await start();
+        var result = await CapacitySearch.RunAsync(backend, workload.Name, role, target, settings, Console.Out);
+        Console.WriteLine($"  => {result.Rate.ToString("F0", CultureInfo.InvariantCulture)} events/s sustained");
+        return result;
+    }
+}

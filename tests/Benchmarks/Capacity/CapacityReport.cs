@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using ScottPlot;
+
+namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
+
+/// <summary>
+/// Writes <c>capacity.md</c> (sustained rates, exporter / floor ratios, the machine, every step) and one plot per
+/// backend, <c>capacity-{backend}.png</c>: p99 latency against offered rate for each workload, floor dashed.
+/// </summary>
+internal static class CapacityReport
+{
+    public const string FileName = "capacity.md";
+
+    public static void Write(string folder, IReadOnlyList<CapacityResult> results, CapacitySettings settings)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine()}; {Environment.ProcessorCount} cores shared by the load generator, the target and its broker.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Sustained = {settings.Hold.TotalSeconds:0} s at the rate, open loop, {settings.Concurrency} in flight, every event accepted (no 503), p99 ≤ {settings.P99BoundMs:0} ms from when each was due, all deliveries done within {settings.DrainBound.TotalSeconds:0.#} s after the load stops.");
+        text.AppendLine();
+        text.AppendLine("| backend | workload | floor | floor events/s (p99 ms) | exporter events/s (p99 ms) | exporter / floor |");
+        text.AppendLine("|---|---|---|---:|---:|---:|");
+        foreach (var group in results.GroupBy(r => (r.Backend, r.Workload)))
+        {
+            var floor = group.FirstOrDefault(r => r.Role != "exporter");
+            var exporter = group.FirstOrDefault(r => r.Role == "exporter");
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {group.Key.Backend} | {group.Key.Workload} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {(floor is { Rate: > 0 } && exporter is not null ? (exporter.Rate / floor.Rate).ToString("F2", CultureInfo.InvariantCulture) : "–")} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Every step (offered rate, verdict):");
+        text.AppendLine();
+        foreach (var result in results)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {result.Backend} / {result.Workload} / {result.Role}:");
+            foreach (var step in result.Steps)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  - {step}{(step.Verdict(settings) is { } why ? " — " + why : string.Empty)}");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(folder, FileName), text.ToString());
+        foreach (var backend in results.GroupBy(r => r.Backend))
+        {
+            Plot(Path.Combine(folder, $"capacity-{backend.Key}.png"), backend.Key, [.. backend], settings);
+        }
+    }
+
+    private static string Rate(CapacityResult? result) =>
+        result is null ? "–" : result.Held is { } held ? string.Create(CultureInfo.InvariantCulture, $"{held.OfferedRate:N0} ({held.P99Ms:F1})") : "none held";
+
+    private static void Plot(string path, string backend, IReadOnlyList<CapacityResult> results, CapacitySettings settings)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var ceiling = settings.P99BoundMs * 4;
+        foreach (var (workload, index) in results.Select(r => r.Workload).Distinct().Select((w, i) => (w, i)))
+        {
+            foreach (var result in results.Where(r => r.Workload == workload))
+            {
+                var steps = result.Steps.OrderBy(s => s.OfferedRate).ToList();
+                var scatter = plot.Add.Scatter(
+                    steps.Select(s => s.OfferedRate).ToArray(),
+                    steps.Select(s => Math.Min(double.IsNaN(s.P99Ms) ? ceiling : s.P99Ms, ceiling)).ToArray());
+                scatter.Color = palette.GetColor(index);
+                scatter.LineWidth = 2;
+                scatter.MarkerSize = 6;
+                scatter.LinePattern = result.Role == "exporter" ? LinePattern.Solid : LinePattern.Dashed;
+                scatter.LegendText = $"{workload}: {(result.Role == "exporter" ? "exporter" : result.Role)}";
+            }
+        }
+
+        var bound = plot.Add.HorizontalLine(settings.P99BoundMs);
+        bound.LinePattern = LinePattern.Dotted;
+        bound.Color = Colors.Gray;
+        bound.LegendText = $"p99 bound {settings.P99BoundMs:0} ms";
+        plot.Title($"{backend}: p99 latency against offered rate ({settings.Concurrency} in flight, open loop)");
+        plot.XLabel("offered events/s");
+        plot.YLabel($"p99 latency, ms (capped at {ceiling:0})");
+        plot.Axes.SetLimitsY(0, ceiling * 1.05);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.SavePng(path, 1000, 560);
+    }
+
+    private static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
+
+/// <summary>
+/// The real exporter process (its Release build, <c>--no-game</c>, the game's manifests) over one backend,
+/// offered one <see cref="Workload"/> over HTTP. Settled when every trigger recorded a final outcome for every
+/// accepted event (and for the replies the workload causes), read from the exporter's own /metrics.
+/// </summary>
+internal sealed class ExporterTarget : ICapacityTarget
+{
+    private readonly ExporterReplicas _exporter;
+    private readonly Workload _workload;
+    private readonly HttpClient _http;
+    private long _sequence;
+    private long _accepted;
+    private long _shortfall;
+
+    private ExporterTarget(ExporterReplicas exporter, Workload workload, int concurrency)
+    {
+        _exporter = exporter;
+        _workload = workload;
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) }) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Starts the exporter with the backend's <paramref name="backendArgs"/>.</summary>
+    public static async Task<ExporterTarget> StartAsync(IEnumerable<string> backendArgs, Workload workload, int concurrency)
+    {
+        var exporter = await ExporterReplicas.StartAsync(1, ["--no-game", "--Logging:LogLevel:Default=Warning", .. backendArgs]);
+        return new ExporterTarget(exporter, workload, concurrency);
+    }
+
+    public long NextSequence(long count) => Interlocked.Add(ref _sequence, count) - count;
+
+    public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)
+    {
+        using var request = _workload.Request(_exporter.Ingress(0), n);
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            if ((int)response.StatusCode == 202)
+            {
+                Interlocked.Increment(ref _accepted);
+                return null;
+            }
+
+            return $"HTTP {(int)response.StatusCode}";
+        }
+        catch (HttpRequestException ex)
+        {
+            return ex.HttpRequestError.ToString();
+        }
+    }
+
+    /// <summary>
+    /// Waits for <c>accepted × outcomes per event</c> final outcomes. Gives up (null) past <paramref name="limit"/>
+    /// or when the count stood still for 2 s short of it: then outcomes were lost (a reply that could not be
+    /// re-ingested), and the shortfall is remembered so the next steps are counted from here.
+    /// </summary>
+    public async Task<TimeSpan?> SettleAsync(TimeSpan limit)
+    {
+        var expected = (Interlocked.Read(ref _accepted) * _workload.OutcomesPerEvent) - _shortfall;
+        var start = Stopwatch.GetTimestamp();
+        var (last, lastChange) = (-1.0, start);
+        while (true)
+        {
+            var outcomes = await _exporter.SumAsync("kn_eventing_deliveries_total");
+            if (outcomes >= expected)
+            {
+                return Stopwatch.GetElapsedTime(start);
+            }
+
+            if (outcomes != last)
+            {
+                (last, lastChange) = (outcomes, Stopwatch.GetTimestamp());
+            }
+            else if (Stopwatch.GetElapsedTime(lastChange) > TimeSpan.FromSeconds(2))
+            {
+                _shortfall += (long)(expected - outcomes);
+                return null;
+            }
+
+            if (Stopwatch.GetElapsedTime(start) > limit)
+            {
+                return null;
+            }
+
+            await Task.Delay(50); // polling the exporter's own count
+        }
+    }
+
+    /// <summary>What the exporter printed (for a failure).</summary>
+    public string Output => _exporter.Output;
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _exporter.DisposeAsync();
+    }
+}

@@ -1,0 +1,83 @@
+using Knative.Eventing.Metrics.TestInfrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
+
+/// <summary>
+/// The embedded backend's floor: Kestrel in its own process answering 202 after reading the body, nothing
+/// else (<c>Knative.Eventing.Metrics.Benchmarks kestrel-floor PORT</c>; the capacity suite starts and stops it).
+/// </summary>
+internal sealed class KestrelFloor : ICapacityTarget
+{
+    /// <summary>The command that runs the floor server.</summary>
+    public const string Name = "kestrel-floor";
+
+    private readonly ChildProcess _process;
+    private readonly string _url;
+    private readonly Workload _workload;
+    private readonly HttpClient _http;
+    private long _sequence;
+
+    private KestrelFloor(ChildProcess process, int port, Workload workload, int concurrency)
+    {
+        _process = process;
+        _url = $"http://127.0.0.1:{port}/demo/default";
+        _workload = workload;
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) }) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The floor server's process body: listens on 127.0.0.1:<c>args[0]</c> until stopped.</summary>
+    public static async Task RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls($"http://127.0.0.1:{int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture)}");
+        var app = builder.Build();
+        app.MapPost("/{namespace}/{broker}", static async (HttpContext context) =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+        });
+        await app.StartAsync();
+        Console.WriteLine("kestrel floor listening");
+        await app.WaitForShutdownAsync();
+    }
+
+    /// <summary>Starts the floor server (this program, in its own process) on a free port.</summary>
+    public static async Task<KestrelFloor> StartAsync(Workload workload, int concurrency)
+    {
+        var port = FreePorts.Take(1)[0];
+        var process = ChildProcess.Start("dotnet", [typeof(KestrelFloor).Assembly.Location, Name, port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await process.WaitForLineAsync(new System.Text.RegularExpressions.Regex("kestrel floor listening"), TimeSpan.FromSeconds(30));
+        return new KestrelFloor(process, port, workload, concurrency);
+    }
+
+    public long NextSequence(long count) => Interlocked.Add(ref _sequence, count) - count;
+
+    public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)
+    {
+        using var request = _workload.Request(_url, n);
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            return (int)response.StatusCode == 202 ? null : $"HTTP {(int)response.StatusCode}";
+        }
+        catch (HttpRequestException ex)
+        {
+            return ex.HttpRequestError.ToString();
+        }
+    }
+
+    /// <summary>Nothing to deliver.</summary>
+    public Task<TimeSpan?> SettleAsync(TimeSpan limit) => Task.FromResult<TimeSpan?>(TimeSpan.Zero);
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _process.DisposeAsync();
+    }
+}
