@@ -51,6 +51,9 @@ public sealed class ExporterReplicas : IAsyncDisposable
     /// <summary>Whether a replica's process runs.</summary>
     public bool IsRunning(int replica) => _processes[replica] is { HasExited: false };
 
+    /// <summary>The process id of a running replica (0 when it does not run).</summary>
+    public int ProcessId(int replica) => _processes[replica] is { HasExited: false } process ? process.Id : 0;
+
     /// <summary>The broker ingress (<c>/demo/default</c>) of a replica.</summary>
     public string Ingress(int replica) => $"http://127.0.0.1:{_ports[replica].Ingress}/demo/default";
 

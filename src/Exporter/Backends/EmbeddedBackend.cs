@@ -15,17 +15,16 @@ namespace Knative.Eventing.Metrics.Exporter.Backends;
 internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capacity) : IEventBackend
 {
     private readonly Dictionary<TriggerRef, TriggerQueue> _queues = [];
+    private readonly Dictionary<BrokerRef, (TriggerRef Trigger, TriggerQueue Queue)[]> _brokerQueues = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _workers = [];
     private readonly List<IDisposable> _backlogs = [];
     private readonly List<TriggerConsumerHealth> _health = [];
     private readonly Lock _publishLock = new();
-    private BrokerModel _model = null!;
     private bool _closed;
 
     public Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
-        _model = model;
         foreach (var trigger in model.Triggers)
         {
             var queue = new TriggerQueue();
@@ -36,12 +35,17 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
             _workers.Add(Task.Run(() => WorkUntilDoneAsync(trigger, queue, dispatch, health)));
         }
 
+        foreach (var broker in model.Brokers)
+        {
+            _brokerQueues[broker] = [.. model.TriggersOf(broker).Select(t => (t.Ref, _queues[t.Ref]))];
+        }
+
         return Task.CompletedTask;
     }
 
     public Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
     {
-        var queues = _model.TriggersOf(broker).Select(t => _queues[t.Ref]).ToList();
+        var queues = _brokerQueues.GetValueOrDefault(broker) ?? [];
         lock (_publishLock)
         {
             if (_closed)
@@ -49,12 +53,16 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
                 throw new EventPublishException(ErrorTypes.ConnectionRefused, "The broker is shutting down.", null);
             }
 
-            if (queues.Any(q => q.Pending + events.Count > capacity))
+            foreach (var (trigger, queue) in queues)
             {
-                throw new EventPublishException(ErrorTypes.QueueFull, $"A trigger queue of broker {broker} holds {capacity} events; retry later.", null);
+                if (queue.Pending + events.Count > capacity)
+                {
+                    // The configured limit (Broker:QueueCapacity) of the slowest trigger: all or none, so nothing is accepted.
+                    throw new EventPublishException(ErrorTypes.QueueFull, $"The queue of trigger {trigger} holds {queue.Pending} of at most {capacity} events (Broker:QueueCapacity); retry later.", null);
+                }
             }
 
-            foreach (var queue in queues)
+            foreach (var (_, queue) in queues)
             {
                 foreach (var cloudEvent in events)
                 {

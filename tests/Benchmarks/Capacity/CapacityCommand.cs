@@ -64,8 +64,12 @@ internal static class CapacityCommand
             case "embedded":
                 foreach (var workload in workloads)
                 {
-                    results.Add(await MeasureAsync(backend, workload, "floor: Kestrel alone", async () => await KestrelFloor.StartAsync(workload, settings.Concurrency), settings));
-                    results.Add(await MeasureAsync(backend, workload, "exporter", () => Exporter([], workload, settings), settings));
+                    if (workload.Neighbour is null)
+                    {
+                        results.Add(await MeasureAsync(backend, workload, "floor: Kestrel alone", async () => await KestrelFloor.StartAsync(workload, settings.Concurrency), settings));
+                    }
+
+                    results.Add(await MeasureExporterAsync(backend, workload, [], NeighbourParallelism, settings));
                 }
 
                 break;
@@ -74,8 +78,12 @@ internal static class CapacityCommand
                 {
                     foreach (var workload in workloads)
                     {
-                        results.Add(await MeasureAsync(backend, workload, "floor: RabbitMQ.Client", async () => await RabbitMQFloor.StartAsync(node.AmqpUri, workload), settings));
-                        results.Add(await MeasureAsync(backend, workload, "exporter", () => Exporter(["--broker", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], workload, settings), settings));
+                        if (workload.Neighbour is null)
+                        {
+                            results.Add(await MeasureAsync(backend, workload, "floor: RabbitMQ.Client", async () => await RabbitMQFloor.StartAsync(node.AmqpUri, workload), settings));
+                        }
+
+                        results.Add(await MeasureExporterAsync(backend, workload, ["--broker", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], NeighbourParallelism, settings));
                     }
                 }
 
@@ -86,8 +94,13 @@ internal static class CapacityCommand
                 {
                     foreach (var workload in workloads)
                     {
-                        results.Add(await MeasureAsync(backend, workload, "floor: Confluent.Kafka", () => Task.FromResult<ICapacityTarget>(KafkaFloor.Start(cluster.BootstrapServers, workload)), settings));
-                        results.Add(await MeasureAsync(backend, workload, "exporter", () => Exporter(["--broker", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], workload, settings), settings));
+                        if (workload.Neighbour is null)
+                        {
+                            results.Add(await MeasureAsync(backend, workload, "floor: Confluent.Kafka", () => Task.FromResult<ICapacityTarget>(KafkaFloor.Start(cluster.BootstrapServers, workload)), settings));
+                        }
+
+                        // Kafka delivers a trigger's records one at a time per partition: the neighbour lags, in its own group.
+                        results.Add(await MeasureExporterAsync(backend, workload, ["--broker", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], null, settings));
                     }
                 }
 
@@ -97,8 +110,19 @@ internal static class CapacityCommand
         return results;
     }
 
-    private static async Task<ICapacityTarget> Exporter(string[] backendArgs, Workload workload, CapacitySettings settings) =>
-        await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency);
+    /// <summary>Deliveries at once of the slow-neighbour runs' extra trigger: 1,000 × 50 ms keeps up with 20,000 events/s.</summary>
+    private const int NeighbourParallelism = 1000;
+
+    private static async Task<CapacityResult> MeasureExporterAsync(string backend, Workload workload, string[] backendArgs, int? neighbourParallelism, CapacitySettings settings)
+    {
+        if (workload.Neighbour is not { } delay)
+        {
+            return await MeasureAsync(backend, workload, "exporter", async () => await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency), settings);
+        }
+
+        await using var neighbour = await NeighbourSubscriber.StartAsync(delay);
+        return await MeasureAsync(backend, workload, "exporter", async () => await ExporterTarget.StartAsync([.. backendArgs, .. neighbour.TriggerArgs(neighbourParallelism)], workload, settings.Concurrency), settings);
+    }
 
     private static string Prefix() => $"cap{Guid.NewGuid():N}"[..11];
 

@@ -19,14 +19,30 @@ internal static class CapacityReport
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine()}; {Environment.ProcessorCount} cores shared by the load generator, the target and its broker.");
         text.AppendLine(CultureInfo.InvariantCulture, $"Sustained = {settings.Hold.TotalSeconds:0} s at the rate, open loop, {settings.Concurrency} in flight, every event accepted (no 503), p99 ≤ {settings.P99BoundMs:0} ms from when each was due, all deliveries done within {settings.DrainBound.TotalSeconds:0.#} s after the load stops.");
         text.AppendLine();
-        text.AppendLine("| backend | workload | floor | floor events/s (p99 ms) | exporter events/s (p99 ms) | exporter / floor |");
-        text.AppendLine("|---|---|---|---:|---:|---:|");
-        foreach (var group in results.GroupBy(r => (r.Backend, r.Workload)))
+        text.AppendLine("| backend | workload | floor | floor events/s (p99 ms) | exporter events/s (p99 ms) | exporter / floor | exporter CPU µs/event | machine busy |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|");
+        foreach (var group in results.Where(r => !IsNeighbourRun(r)).GroupBy(r => (r.Backend, r.Workload)))
         {
             var floor = group.FirstOrDefault(r => r.Role != "exporter");
             var exporter = group.FirstOrDefault(r => r.Role == "exporter");
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {group.Key.Backend} | {group.Key.Workload} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {(floor is { Rate: > 0 } && exporter is not null ? (exporter.Rate / floor.Rate).ToString("F2", CultureInfo.InvariantCulture) : "–")} |");
+                $"| {group.Key.Backend} | {group.Key.Workload} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {Ratio(exporter, floor)} | {Cpu(exporter)} | {Busy(exporter)} |");
+        }
+
+        var neighbours = results.Where(IsNeighbourRun).GroupBy(r => r.Backend).ToList();
+        if (neighbours.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("A slow trigger beside the others: the five game triggers' capacity (one-dispatch events) with a sixth trigger for the same events whose subscriber answers at once, and one that answers after 50 ms:");
+            text.AppendLine();
+            text.AppendLine("| backend | beside an instant neighbour, events/s (p99 ms) | beside a 50 ms neighbour | slow / instant |");
+            text.AppendLine("|---|---:|---:|---:|");
+            foreach (var backend in neighbours)
+            {
+                var fast = backend.FirstOrDefault(r => r.Workload == Workload.FastNeighbour.Name);
+                var slow = backend.FirstOrDefault(r => r.Workload == Workload.SlowNeighbour.Name);
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {backend.Key} | {Rate(fast)} | {Rate(slow)} | {Ratio(slow, fast)} |");
+            }
         }
 
         text.AppendLine();
@@ -47,6 +63,17 @@ internal static class CapacityReport
             Plot(Path.Combine(folder, $"capacity-{backend.Key}.png"), backend.Key, [.. backend], settings);
         }
     }
+
+    private static bool IsNeighbourRun(CapacityResult result) => result.Workload == Workload.FastNeighbour.Name || result.Workload == Workload.SlowNeighbour.Name;
+
+    private static string Ratio(CapacityResult? result, CapacityResult? baseline) =>
+        result is not null && baseline is { Rate: > 0 } ? (result.Rate / baseline.Rate).ToString("F2", CultureInfo.InvariantCulture) : "–";
+
+    private static string Cpu(CapacityResult? result) =>
+        result?.Held is { TargetCpuUsPerEvent: var cpu } && !double.IsNaN(cpu) ? cpu.ToString("F0", CultureInfo.InvariantCulture) : "–";
+
+    private static string Busy(CapacityResult? result) =>
+        result?.Held is { MachineBusy: var busy } && !double.IsNaN(busy) ? busy.ToString("P0", CultureInfo.InvariantCulture) : "–";
 
     private static string Rate(CapacityResult? result) =>
         result is null ? "–" : result.Held is { } held ? string.Create(CultureInfo.InvariantCulture, $"{held.OfferedRate:N0} ({held.P99Ms:F1})") : "none held";

@@ -50,6 +50,8 @@ internal sealed class KafkaFloor : ICapacityTarget
         return floor;
     }
 
+    public int ProcessId => 0;
+
     public long NextSequence(long count) => Interlocked.Add(ref _sequence, count) - count;
 
     public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)
@@ -110,7 +112,16 @@ internal sealed class KafkaFloor : ICapacityTarget
             {
                 while (!_stopping.IsCancellationRequested)
                 {
-                    var record = consumer.Consume(_stopping.Token);
+                    ConsumeResult<byte[]?, byte[]?> record;
+                    try
+                    {
+                        record = consumer.Consume(_stopping.Token);
+                    }
+                    catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.UnknownTopicOrPart)
+                    {
+                        continue; // subscribed before the first produce created the topic
+                    }
+
                     if (replies && record.Message.Headers.All(h => h.Key != "reply"))
                     {
                         var headers = new Headers { { "reply", "1"u8.ToArray() } };

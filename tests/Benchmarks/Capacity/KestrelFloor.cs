@@ -56,6 +56,8 @@ internal sealed class KestrelFloor : ICapacityTarget
         return new KestrelFloor(process, port, workload, concurrency);
     }
 
+    public int ProcessId => _process.Id;
+
     public long NextSequence(long count) => Interlocked.Add(ref _sequence, count) - count;
 
     public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)

@@ -55,6 +55,8 @@ internal sealed class RabbitMQFloor : ICapacityTarget
         return floor;
     }
 
+    public int ProcessId => 0;
+
     public long NextSequence(long count) => Interlocked.Add(ref _sequence, count) - count;
 
     public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)

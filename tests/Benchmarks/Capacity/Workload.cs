@@ -10,6 +10,12 @@ namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 /// </summary>
 internal sealed record Workload(string Name, string Description, string Type, Func<long, string> Source, Func<long, byte[]> Data, int OutcomesPerEvent)
 {
+    /// <summary>
+    /// With a value, the run adds a sixth trigger (<see cref="NeighbourSubscriber"/>) for these events whose subscriber
+    /// answers after this delay; the capacity counted is the other five triggers'. No floor is measured.
+    /// </summary>
+    public TimeSpan? Neighbour { get; init; }
+
     /// <summary>Triggers of the game's broker: every event gets one final outcome from each.</summary>
     public const int Triggers = 5;
 
@@ -39,8 +45,14 @@ internal sealed record Workload(string Name, string Description, string Type, Fu
     public static Workload Large { get; } = new(
         "64KiB", "game.start with 64 KiB of data: 1 delivery", "dev.knative.game.start", _ => "/game", _ => LargeData, Triggers);
 
+    /// <summary>One-dispatch events beside a sixth trigger whose subscriber answers at once (the baseline of <see cref="SlowNeighbour"/>).</summary>
+    public static Workload FastNeighbour { get; } = OneDispatch with { Name = "fast-neighbour", Description = "one-dispatch + a 6th trigger answering at once", Neighbour = TimeSpan.Zero };
+
+    /// <summary>One-dispatch events beside a sixth trigger whose subscriber answers after 50 ms.</summary>
+    public static Workload SlowNeighbour { get; } = OneDispatch with { Name = "slow-neighbour", Description = "one-dispatch + a 6th trigger answering after 50 ms", Neighbour = TimeSpan.FromMilliseconds(50) };
+
     /// <summary>Every workload, in the report's order.</summary>
-    public static IReadOnlyList<Workload> All { get; } = [FilterOnly, OneDispatch, ScoreMix, Large];
+    public static IReadOnlyList<Workload> All { get; } = [FilterOnly, OneDispatch, ScoreMix, Large, FastNeighbour, SlowNeighbour];
 
     /// <summary>The event with id <c>capacity-{n}</c>, in binary mode, for the broker ingress at <paramref name="url"/>.</summary>
     public HttpRequestMessage Request(string url, long n)
