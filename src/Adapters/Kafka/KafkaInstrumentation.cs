@@ -118,6 +118,11 @@ public sealed class KafkaInstrumentation : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
     private void RecordProduceCore(string topic, TimeSpan duration, string? errorType)
     {
+        if (!_sent.Enabled && !_operationDuration.Enabled)
+        {
+            return; // nothing listens: no tags to build
+        }
+
         var tags = new TagList
         {
             { MessagingSystem, System },

@@ -6,6 +6,8 @@ using Knative.Eventing.Metrics.Exporter.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Model;
 using Knative.Eventing.Metrics.Kafka;
 
+using Knative.Eventing.Metrics.Exporter.Broker;
+
 namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>
@@ -17,7 +19,7 @@ namespace Knative.Eventing.Metrics.Exporter.Backends;
 /// </summary>
 internal sealed partial class KafkaBackend(string bootstrapServers, string? librdkafkaPath, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
 {
-    private static readonly JsonEventFormatter Formatter = new();
+    private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KafkaProducer> _producers = [];
     private IProducer<byte[]?, byte[]?>? _producer;
     private volatile string? _disconnected;

@@ -6,6 +6,8 @@ using Knative.Eventing.Metrics.Exporter.Model;
 using Knative.Eventing.Metrics.RabbitMQ;
 using RabbitMQ.Client;
 
+using Knative.Eventing.Metrics.Exporter.Broker;
+
 namespace Knative.Eventing.Metrics.Exporter.Backends;
 
 /// <summary>
@@ -19,7 +21,7 @@ namespace Knative.Eventing.Metrics.Exporter.Backends;
 /// </summary>
 internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueType, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
 {
-    private static readonly JsonEventFormatter Formatter = new();
+    private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, RabbitMQPublisher> _publishers = [];
     private IConnection? _publishing;
     private IConnection? _consuming;

@@ -2,6 +2,8 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
 
+using Knative.Eventing.Metrics.Exporter.Broker;
+
 namespace Knative.Eventing.Metrics.Exporter.Dispatch;
 
 /// <summary>What a subscriber answered: a status code and, optionally, a reply event.</summary>
@@ -22,7 +24,7 @@ internal interface IInProcessSubscriber
 internal sealed class SubscriberClient(IEnumerable<IInProcessSubscriber> inProcess, IHttpClientFactory httpClients)
 {
     public const string HttpClientName = "subscribers";
-    private static readonly JsonEventFormatter Formatter = new();
+    private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<string, IInProcessSubscriber> _inProcess = inProcess.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
 
     public bool Knows(Uri target) => target.Scheme != "inproc" || _inProcess.ContainsKey(target.Host);

@@ -29,7 +29,9 @@ internal static class GameSubscribers
     {
         player = string.Empty;
         level = score = 0;
-        if (cloudEvent.Data is not JsonElement { ValueKind: JsonValueKind.Object } data
+        // Events read back from RabbitMQ or Kafka keep their JSON data as bytes (PassThroughJsonEventFormatter).
+        using var parsed = cloudEvent.Data is byte[] bytes ? JsonDocument.Parse(bytes) : null;
+        if ((parsed?.RootElement ?? cloudEvent.Data) is not JsonElement { ValueKind: JsonValueKind.Object } data
             || !data.TryGetProperty("player", out var p) || p.GetString() is not { } name
             || !data.TryGetProperty("levelScore", out var s) || !s.TryGetInt32(out score))
         {

@@ -19,14 +19,14 @@ internal static class CapacityReport
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine()}; {Environment.ProcessorCount} cores shared by the load generator, the target and its broker.");
         text.AppendLine(CultureInfo.InvariantCulture, $"Sustained = {settings.Hold.TotalSeconds:0} s at the rate, open loop, {settings.Concurrency} in flight, every event accepted (no 503), p99 ≤ {settings.P99BoundMs:0} ms from when each was due, all deliveries done within {settings.DrainBound.TotalSeconds:0.#} s after the load stops.");
         text.AppendLine();
-        text.AppendLine("| backend | workload | floor | floor events/s (p99 ms) | exporter events/s (p99 ms) | exporter / floor | exporter CPU µs/event | machine busy |");
-        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|");
+        text.AppendLine("| backend | workload | floor | floor events/s (p99 ms) | exporter events/s (p99 ms) | exporter / floor | exporter CPU µs/event |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|");
         foreach (var group in results.Where(r => !IsNeighbourRun(r)).GroupBy(r => (r.Backend, r.Workload)))
         {
             var floor = group.FirstOrDefault(r => r.Role != "exporter");
             var exporter = group.FirstOrDefault(r => r.Role == "exporter");
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {group.Key.Backend} | {group.Key.Workload} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {Ratio(exporter, floor)} | {Cpu(exporter)} | {Busy(exporter)} |");
+                $"| {group.Key.Backend} | {group.Key.Workload} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {Ratio(exporter, floor)} | {Cpu(exporter)} |");
         }
 
         var neighbours = results.Where(IsNeighbourRun).GroupBy(r => r.Backend).ToList();
@@ -71,9 +71,6 @@ internal static class CapacityReport
 
     private static string Cpu(CapacityResult? result) =>
         result?.Held is { TargetCpuUsPerEvent: var cpu } && !double.IsNaN(cpu) ? cpu.ToString("F0", CultureInfo.InvariantCulture) : "–";
-
-    private static string Busy(CapacityResult? result) =>
-        result?.Held is { MachineBusy: var busy } && !double.IsNaN(busy) ? busy.ToString("P0", CultureInfo.InvariantCulture) : "–";
 
     private static string Rate(CapacityResult? result) =>
         result is null ? "–" : result.Held is { } held ? string.Create(CultureInfo.InvariantCulture, $"{held.OfferedRate:N0} ({held.P99Ms:F1})") : "none held";

@@ -22,7 +22,7 @@ internal static class OpenLoopStep
         using var abort = new CancellationTokenSource();
         using var slots = new SemaphoreSlim(settings.Concurrency);
         var running = new List<Task>((int)Math.Min(total, 1_000_000));
-        var cpuStart = CpuTime.Read(target.ProcessId);
+        var cpuStart = CpuTime.OfProcessMs(target.ProcessId);
         var start = Stopwatch.GetTimestamp();
         long sent = 0;
         for (; sent < total && !abort.IsCancellationRequested; sent++)
@@ -39,7 +39,7 @@ internal static class OpenLoopStep
 
         await Task.WhenAll(running);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        var cpu = CpuTime.Read(target.ProcessId) - cpuStart;
+        var cpuMs = CpuTime.OfProcessMs(target.ProcessId) - cpuStart;
         var answered = latencies.AsSpan(0, (int)sent).ToArray().Where(l => !double.IsNaN(l) && l > 0).ToArray();
         Array.Sort(answered);
         return new StepResult(
@@ -47,8 +47,7 @@ internal static class OpenLoopStep
             Percentile(answered, 50), Percentile(answered, 99), answered.Length == 0 ? double.NaN : answered[^1],
             abort.IsCancellationRequested, elapsed)
         {
-            MachineBusy = cpu.MachineTotalMs > 0 ? cpu.MachineBusyMs / cpu.MachineTotalMs : double.NaN,
-            TargetCpuUsPerEvent = target.ProcessId > 0 && completed > 0 ? cpu.ProcessMs * 1000 / completed : double.NaN,
+            TargetCpuUsPerEvent = target.ProcessId > 0 && completed > 0 ? cpuMs * 1000 / completed : double.NaN,
         };
 
         async Task OneAsync(long n, long due)

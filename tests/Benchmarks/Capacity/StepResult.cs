@@ -18,9 +18,6 @@ internal sealed record StepResult(
     bool Aborted,
     TimeSpan Elapsed)
 {
-    /// <summary>Share of the machine's CPU time that was busy during the step (all processes; 1 = saturated).</summary>
-    public double MachineBusy { get; init; } = double.NaN;
-
     /// <summary>CPU time the target's own process spent per accepted event, µs (NaN: the target runs in this process).</summary>
     public double TargetCpuUsPerEvent { get; init; } = double.NaN;
 
@@ -43,5 +40,5 @@ internal sealed record StepResult(
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{OfferedRate,8:F0}/s for {Duration.TotalSeconds:0} s: {Completed}/{Sent} ok, {Failed} failed, p50 {P50Ms:F1} ms, p99 {P99Ms:F1} ms, max {MaxMs:F1} ms, drained {(Settled is { } s ? $"{s.TotalMilliseconds:F0} ms" : "no")}, machine {MachineBusy:P0} busy{(double.IsNaN(TargetCpuUsPerEvent) ? string.Empty : $", target {TargetCpuUsPerEvent:F0} µs CPU/event")}";
+        $"{OfferedRate,8:F0}/s for {Duration.TotalSeconds:0} s: {Completed}/{Sent} ok, {Failed} failed, p50 {P50Ms:F1} ms, p99 {P99Ms:F1} ms, max {MaxMs:F1} ms, drained {(Settled is { } s ? $"{s.TotalMilliseconds:F0} ms" : "no")}{(double.IsNaN(TargetCpuUsPerEvent) ? string.Empty : $", target {TargetCpuUsPerEvent:F0} µs CPU/event")}";
 }

@@ -89,8 +89,8 @@ public sealed class KafkaProducer
     public async Task<TopicPartitionOffset> PublishAsync(Message<byte[]?, byte[]?> message, string? eventType, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var ingressStart = ingressStartTimestamp ?? Stopwatch.GetTimestamp();
         var start = Stopwatch.GetTimestamp();
+        var ingressStart = ingressStartTimestamp ?? start;
         string? errorType = null;
         Exception? failure = null;
         DeliveryResult<byte[]?, byte[]?>? result = null;
@@ -132,12 +132,14 @@ public sealed class KafkaProducer
         return result!.TopicPartitionOffset;
     }
 
+    /// <summary>Records the produce and the ingress from one clock reading (both end now).</summary>
     private void Record(long ingressStart, long start, string? eventType, string? errorType)
     {
-        _instrumentation.RecordProduce(_topic, Stopwatch.GetElapsedTime(start), errorType);
+        var end = Stopwatch.GetTimestamp();
+        _instrumentation.RecordProduce(_topic, Stopwatch.GetElapsedTime(start, end), errorType);
         if (_options.RecordIngress)
         {
-            _metrics.RecordIngress(_broker, eventType, Stopwatch.GetElapsedTime(ingressStart), statusCode: null, errorType);
+            _metrics.RecordIngress(_broker, eventType, Stopwatch.GetElapsedTime(ingressStart, end), statusCode: null, errorType);
         }
     }
 }
