@@ -1,4 +1,3 @@
-using System.Net.Mime;
 using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
@@ -50,6 +49,10 @@ internal sealed class PassThroughJsonEventFormatter : JsonEventFormatter
         base.EncodeStructuredModeData(cloudEvent, writer);
     }
 
-    /// <summary>JSON data by the SDK's rule (<c>*/json</c>, <c>*+json</c>); no content type is left to the SDK.</summary>
-    private bool IsJson(string? contentType) => contentType is not null && IsJsonMediaType(new ContentType(contentType).MediaType);
+    /// <summary>
+    /// JSON data by the SDK's rule (<c>*/json</c>, <c>*+json</c>) with no parameters. Anything else (no content type,
+    /// a charset or other parameters) is left to the SDK, which parses the content type and honours the charset;
+    /// parsing a <see cref="System.Net.Mime.ContentType"/> per event was a tenth of the RabbitMQ backend's allocations.
+    /// </summary>
+    private bool IsJson(string? contentType) => contentType is not null && !contentType.Contains(';', StringComparison.Ordinal) && IsJsonMediaType(contentType.Trim());
 }

@@ -14,6 +14,9 @@ internal static class CapacityCommand
 {
     public const string Name = "capacity";
 
+    /// <summary>Cancelled by Ctrl+C or SIGTERM: the current step stops, and the RabbitMQ node, mock cluster and processes are stopped.</summary>
+    public static CancellationTokenSource Stopping { get; } = new();
+
     public static async Task<int> RunAsync(string[] args)
     {
         var backends = new Option<string[]>("--backends") { Description = "embedded, rabbitmq, kafka", DefaultValueFactory = _ => ["embedded", "rabbitmq", "kafka"], AllowMultipleArgumentsPerToken = true };
@@ -43,9 +46,11 @@ internal static class CapacityCommand
             P99BoundMs = parse.GetValue(p99),
         };
         var folder = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
         var chosen = Workload.All.Where(w => parse.GetValue(workloads)!.Contains(w.Name)).ToList();
         var results = new List<CapacityResult>();
-        foreach (var backend in parse.GetValue(backends)!.Distinct())
+        foreach (var backend in parse.GetValue(backends)!.Distinct().TakeWhile(_ => !Stopping.IsCancellationRequested))
         {
             results.AddRange(await RunBackendAsync(backend, chosen, settings));
             CapacityReport.Write(folder, results, settings);
@@ -56,13 +61,20 @@ internal static class CapacityCommand
         return 0;
     }
 
+    private static void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+    {
+        context.Cancel = true; // stop cleanly: what this run started is stopped by the disposals
+        Console.Error.WriteLine("stopping: the current step ends, then everything started is stopped");
+        Stopping.Cancel();
+    }
+
     private static async Task<List<CapacityResult>> RunBackendAsync(string backend, IReadOnlyList<Workload> workloads, CapacitySettings settings)
     {
         var results = new List<CapacityResult>();
         switch (backend)
         {
             case "embedded":
-                foreach (var workload in workloads)
+                foreach (var workload in workloads.TakeWhile(_ => !Stopping.IsCancellationRequested))
                 {
                     if (workload.Neighbour is null)
                     {
@@ -76,7 +88,7 @@ internal static class CapacityCommand
             case "rabbitmq":
                 await using (var node = await LocalRabbitMQNode.StartAsync())
                 {
-                    foreach (var workload in workloads)
+                    foreach (var workload in workloads.TakeWhile(_ => !Stopping.IsCancellationRequested))
                     {
                         if (workload.Neighbour is null)
                         {
@@ -92,7 +104,7 @@ internal static class CapacityCommand
                 Knative.Eventing.Metrics.Kafka.KafkaNativeLibrary.EnsureLoaded();
                 using (var cluster = KafkaMockCluster.Start(3))
                 {
-                    foreach (var workload in workloads)
+                    foreach (var workload in workloads.TakeWhile(_ => !Stopping.IsCancellationRequested))
                     {
                         if (workload.Neighbour is null)
                         {

@@ -8,6 +8,8 @@ namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 /// </summary>
 internal static class CapacitySearch
 {
+    private static bool Stopped => CapacityCommand.Stopping.IsCancellationRequested;
+
     public static async Task<CapacityResult> RunAsync(string backend, string workload, string role, ICapacityTarget target, CapacitySettings settings, TextWriter log)
     {
         var steps = new List<StepResult>();
@@ -21,7 +23,7 @@ internal static class CapacitySearch
 
         log.WriteLine($"  warm-up {warmup}");
         double sustained = 0, failed = double.PositiveInfinity;
-        for (var rate = settings.StartRate; rate <= settings.MaxRate; rate *= settings.Growth)
+        for (var rate = settings.StartRate; rate <= settings.MaxRate && !Stopped; rate *= settings.Growth)
         {
             if ((await StepAsync(rate, settings.Probe)).Sustained(settings))
             {
@@ -34,7 +36,7 @@ internal static class CapacitySearch
             }
         }
 
-        for (var i = 0; i < settings.Refinements && sustained > 0 && !double.IsInfinity(failed); i++)
+        for (var i = 0; i < settings.Refinements && sustained > 0 && !double.IsInfinity(failed) && !Stopped; i++)
         {
             var rate = Math.Round(Math.Sqrt(sustained * failed));
             if ((await StepAsync(rate, settings.Probe)).Sustained(settings))
@@ -48,7 +50,7 @@ internal static class CapacitySearch
         }
 
         StepResult? held = null;
-        for (var rate = sustained; rate >= settings.StartRate / 4 && held is null; rate = Math.Round(rate * 0.9))
+        for (var rate = sustained; rate >= settings.StartRate / 4 && held is null && !Stopped; rate = Math.Round(rate * 0.9))
         {
             var hold = await StepAsync(rate, settings.Hold);
             if (hold.Sustained(settings))
@@ -63,7 +65,7 @@ internal static class CapacitySearch
         {
             var step = await OpenLoopStep.RunAsync(target, rate, duration, settings);
             step = step with { Settled = await target.SettleAsync(TimeSpan.FromSeconds(Math.Max(settings.DrainBound.TotalSeconds * 2, 2))) };
-            if (step.Settled is null || step.Settled > settings.DrainBound)
+            if ((step.Settled is null || step.Settled > settings.DrainBound) && !Stopped)
             {
                 // Let the target finish what it holds before the next step, so steps do not carry over.
                 _ = await target.SettleAsync(TimeSpan.FromSeconds(120));

@@ -19,7 +19,7 @@ internal static class OpenLoopStep
         var latencies = new double[total];
         long failed = 0, completed = 0, firstSequence = target.NextSequence(total);
         string? firstError = null;
-        using var abort = new CancellationTokenSource();
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(CapacityCommand.Stopping.Token);
         using var slots = new SemaphoreSlim(settings.Concurrency);
         var running = new List<Task>((int)Math.Min(total, 1_000_000));
         var cpuStart = CpuTime.OfProcessMs(target.ProcessId);
