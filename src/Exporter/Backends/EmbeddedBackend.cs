@@ -111,6 +111,10 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         {
             await WorkAsync(trigger, queue, dispatch, health).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down past the drain timeout: the deliveries in flight are cancelled.
+        }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             // A reader that dies leaves the trigger's queue to nobody: an outage to show.
@@ -124,7 +128,9 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     /// </summary>
     private async Task WorkAsync(TriggerModel trigger, TriggerQueue queue, DispatchEvent dispatch, TriggerConsumerHealth health)
     {
-        using var slots = new SemaphoreSlim(trigger.Parallelism, trigger.Parallelism);
+        // Not disposed: deliveries cancelled past the drain timeout may still give their slot back (a SemaphoreSlim
+        // whose wait handle is never used holds nothing to dispose).
+        var slots = new SemaphoreSlim(trigger.Parallelism, trigger.Parallelism);
         await foreach (var cloudEvent in queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             await slots.WaitAsync(_stopping.Token).ConfigureAwait(false);

@@ -10,9 +10,10 @@ namespace Knative.Eventing.Metrics.Exporter.Dispatch;
 
 /// <summary>
 /// Delivers one event for one trigger as Knative does: filter; attempts to the subscriber with the
-/// trigger's retry, backoff and per-attempt timeout (Polly); a successful reply is re-ingested into the
+/// trigger's retry and backoff (Polly) and per-attempt timeout; a successful reply is re-ingested into the
 /// broker through the <see cref="EventPublisher"/>; when retries are exhausted, the dead-letter sink, else the event is dropped. Every attempt is
-/// recorded through the event's <see cref="DeliveryScope"/>.
+/// recorded through the event's <see cref="DeliveryScope"/>. Attempts run within the delivery's
+/// <see cref="DeliverySlot"/>, which a retry's backoff gives back.
 /// </summary>
 internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, EventPublisher replies, ILogger<TriggerDispatcher> logger)
 {
@@ -110,7 +111,7 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         }
         catch (OperationCanceledException ex)
         {
-            // The attempt's own timeout (rethrown so the pipeline retries it), or shutdown.
+            // The attempt's own timeout (rethrown: the caller answers it as status 0, which is retried), or shutdown.
             if (outer.IsCancellationRequested)
             {
                 attempt.Fail(ex);
