@@ -36,6 +36,19 @@ internal static class CapacitySearch
             }
         }
 
+        // The first rate already failed (a heavy workload): step down until one holds, as far as MinRate.
+        for (var rate = Math.Round(settings.StartRate / settings.Growth); sustained == 0 && rate >= settings.MinRate && !Stopped; rate = Math.Round(rate / settings.Growth))
+        {
+            if ((await StepAsync(rate, settings.Probe)).Sustained(settings))
+            {
+                sustained = rate;
+            }
+            else
+            {
+                failed = rate;
+            }
+        }
+
         for (var i = 0; i < settings.Refinements && sustained > 0 && !double.IsInfinity(failed) && !Stopped; i++)
         {
             var rate = Math.Round(Math.Sqrt(sustained * failed));
@@ -50,7 +63,7 @@ internal static class CapacitySearch
         }
 
         StepResult? held = null;
-        for (var rate = sustained; rate >= settings.StartRate / 4 && held is null && !Stopped; rate = Math.Round(rate * 0.9))
+        for (var rate = sustained; rate >= settings.MinRate && held is null && !Stopped; rate = Math.Round(rate * 0.9))
         {
             var hold = await StepAsync(rate, settings.Hold);
             if (hold.Sustained(settings))

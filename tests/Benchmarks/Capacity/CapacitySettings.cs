@@ -24,6 +24,9 @@ internal sealed record CapacitySettings
     /// <summary>The first rate probed (events/s); each passing probe multiplies it by <see cref="Growth"/>.</summary>
     public double StartRate { get; init; } = 500;
 
+    /// <summary>No rate below this is probed or held (events/s): a workload that cannot sustain it reports none.</summary>
+    public double MinRate { get; init; } = 20;
+
     /// <summary>Factor between probes until the first failure; then the gap is halved <see cref="Refinements"/> times.</summary>
     public double Growth { get; init; } = 1.6;
 

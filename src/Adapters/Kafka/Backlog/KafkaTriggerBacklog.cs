@@ -59,8 +59,13 @@ public sealed class KafkaTriggerBacklog : IDisposable
         _admin.Dispose();
     }
 
+    /// <summary>
+    /// Reads on a thread of its own: the Confluent calls block for several round trips to the brokers, and on the
+    /// thread pool five triggers' readings every refresh took its workers (two on two cores) from the ingress and
+    /// the deliveries until the pool injected more: a stall of 0.2-0.7 s every refresh under load (docs/performance.md, Capacity).
+    /// </summary>
     private ValueTask<BacklogReading> ReadAsync(CancellationToken cancellationToken) =>
-        new(Task.Run(() => BacklogReading.BrokerWide(Read()), cancellationToken)); // the Confluent calls block: keep them off the refresher's thread
+        new(Task.Factory.StartNew(() => BacklogReading.BrokerWide(Read()), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default));
 
     private long Read()
     {
