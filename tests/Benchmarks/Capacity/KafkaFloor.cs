@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 
@@ -76,22 +75,8 @@ internal sealed class KafkaFloor : ICapacityTarget
         }
     }
 
-    public async Task<TimeSpan?> SettleAsync(TimeSpan limit)
-    {
-        var expected = Interlocked.Read(ref _produced) * _workload.OutcomesPerEvent;
-        var start = Stopwatch.GetTimestamp();
-        while (Interlocked.Read(ref _consumed) < expected)
-        {
-            if (Stopwatch.GetElapsedTime(start) > limit)
-            {
-                return null;
-            }
-
-            await Task.Delay(10); // polling the consumers' count
-        }
-
-        return Stopwatch.GetElapsedTime(start);
-    }
+    public Task<TimeSpan?> SettleAsync(TimeSpan limit) =>
+        FloorSettle.UntilAsync(() => Interlocked.Read(ref _consumed), Interlocked.Read(ref _produced) * _workload.OutcomesPerEvent, limit);
 
     private void Consume(string bootstrapServers, string group, bool replies)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -86,22 +85,8 @@ internal sealed class RabbitMQFloor : ICapacityTarget
         }
     }
 
-    public async Task<TimeSpan?> SettleAsync(TimeSpan limit)
-    {
-        var expected = Interlocked.Read(ref _published) * _workload.OutcomesPerEvent;
-        var start = Stopwatch.GetTimestamp();
-        while (Interlocked.Read(ref _consumed) < expected)
-        {
-            if (Stopwatch.GetElapsedTime(start) > limit)
-            {
-                return null;
-            }
-
-            await Task.Delay(10); // polling the consumers' count
-        }
-
-        return Stopwatch.GetElapsedTime(start);
-    }
+    public Task<TimeSpan?> SettleAsync(TimeSpan limit) =>
+        FloorSettle.UntilAsync(() => Interlocked.Read(ref _consumed), Interlocked.Read(ref _published) * _workload.OutcomesPerEvent, limit);
 
     private async Task ConsumeAsync(string queue, bool replies)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Headers;
+using Knative.Eventing.Metrics.TestInfrastructure;
 using System.Text;
 
 namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
@@ -55,16 +55,7 @@ internal sealed record Workload(string Name, string Description, string Type, Fu
     public static IReadOnlyList<Workload> All { get; } = [FilterOnly, OneDispatch, ScoreMix, Large, FastNeighbour, SlowNeighbour];
 
     /// <summary>The event with id <c>capacity-{n}</c>, in binary mode, for the broker ingress at <paramref name="url"/>.</summary>
-    public HttpRequestMessage Request(string url, long n)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(Data(n)) };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        message.Headers.Add("ce-specversion", "1.0");
-        message.Headers.Add("ce-id", Id(n));
-        message.Headers.Add("ce-source", Source(n));
-        message.Headers.Add("ce-type", Type);
-        return message;
-    }
+    public HttpRequestMessage Request(string url, long n) => BinaryCloudEvent.Post(url, Id(n), Type, Source(n), Data(n));
 
     /// <summary>The event id of operation <paramref name="n"/>.</summary>
     public static string Id(long n) => "capacity-" + n.ToString(CultureInfo.InvariantCulture);

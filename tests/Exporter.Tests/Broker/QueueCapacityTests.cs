@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
@@ -48,14 +47,6 @@ public sealed class QueueCapacityTests
         Assert.Equal(5, subscriber.Distinct);
     }
 
-    private static HttpRequestMessage Event(string ingressUrl, int n)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"{ingressUrl}/demo/default") { Content = new ByteArrayContent("{}"u8.ToArray()) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("ce-specversion", "1.0");
-        request.Headers.Add("ce-id", $"capacity-{n}");
-        request.Headers.Add("ce-source", "/test");
-        request.Headers.Add("ce-type", EventType);
-        return request;
-    }
+    private static HttpRequestMessage Event(string ingressUrl, int n) =>
+        BinaryCloudEvent.Post($"{ingressUrl}/demo/default", $"capacity-{n}", EventType, "/test", "{}"u8.ToArray());
 }

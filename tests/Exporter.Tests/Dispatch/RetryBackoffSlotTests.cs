@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using Knative.Eventing.Metrics.TestInfrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -54,12 +53,7 @@ public sealed class RetryBackoffSlotTests
             Key + "Delivery:Retry", "1", Key + "Delivery:BackoffDelay", "PT2S", Key + "Delivery:Timeout", "PT5S");
         foreach (var id in Ids)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"{exporter.IngressUrl}/demo/default") { Content = new ByteArrayContent("{}"u8.ToArray()) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.Add("ce-specversion", "1.0");
-            request.Headers.Add("ce-id", id);
-            request.Headers.Add("ce-source", "/test");
-            request.Headers.Add("ce-type", EventType);
+            using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", id, EventType, "/test", "{}"u8.ToArray());
             using var response = await exporter.Http.SendAsync(request);
             Assert.Equal(202, (int)response.StatusCode);
         }

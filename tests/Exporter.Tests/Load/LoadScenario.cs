@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
 namespace Knative.Eventing.Metrics.Exporter.Tests.Load;
@@ -92,16 +91,8 @@ internal sealed class LoadScenario : IAsyncDisposable
     public HttpRequestMessage Event(string run, long n) => Event(IngressUrl, run, n);
 
     /// <summary>Load event number <paramref name="n"/> of run <paramref name="run"/> for the broker ingress at <paramref name="brokerUrl"/>.</summary>
-    public static HttpRequestMessage Event(string brokerUrl, string run, long n)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, brokerUrl) { Content = new ByteArrayContent(Payload) };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        message.Headers.Add("ce-specversion", "1.0");
-        message.Headers.Add("ce-id", $"{run}-{n}");
-        message.Headers.Add("ce-source", "/load");
-        message.Headers.Add("ce-type", EventType);
-        return message;
-    }
+    public static HttpRequestMessage Event(string brokerUrl, string run, long n) =>
+        BinaryCloudEvent.Post(brokerUrl, $"{run}-{n}", EventType, "/load", Payload);
 
     /// <summary>Scrapes until every trigger accounted for <paramref name="accepted"/> events (and the warm-up's) and no backlog is left.</summary>
     public Task<PrometheusText> SettleAsync(long accepted) =>
