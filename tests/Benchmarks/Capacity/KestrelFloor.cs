@@ -1,9 +1,5 @@
 using Knative.Eventing.Metrics.TestInfrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 
@@ -33,15 +29,7 @@ internal sealed class KestrelFloor : ICapacityTarget
     /// <summary>The floor server's process body: listens on 127.0.0.1:<c>args[0]</c> until stopped.</summary>
     public static async Task RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls($"http://127.0.0.1:{int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture)}");
-        var app = builder.Build();
-        app.MapPost("/{namespace}/{broker}", static async (HttpContext context) =>
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            context.Response.StatusCode = StatusCodes.Status202Accepted;
-        });
+        var app = AcceptingServer.Build(int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture), "/{namespace}/{broker}", TimeSpan.Zero);
         await app.StartAsync();
         Console.WriteLine("kestrel floor listening");
         await app.WaitForShutdownAsync();

@@ -1,8 +1,5 @@
 using Knative.Eventing.Metrics.TestInfrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 
@@ -33,20 +30,7 @@ internal sealed class NeighbourSubscriber : IAsyncDisposable
     public static async Task<NeighbourSubscriber> StartAsync(TimeSpan delay)
     {
         var port = FreePorts.Take(1)[0];
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        app.MapPost("/", async (HttpContext context) =>
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, context.RequestAborted); // the subscriber's own latency
-            }
-
-            context.Response.StatusCode = StatusCodes.Status202Accepted;
-        });
+        var app = AcceptingServer.Build(port, "/", delay);
         await app.StartAsync();
         return new NeighbourSubscriber(app, $"http://127.0.0.1:{port}/", delay);
     }
