@@ -108,6 +108,26 @@ public sealed class CloudEventsInstrumentation : IDisposable
         }
     }
 
+    /// <summary>
+    /// A successful decode that started at <paramref name="startTimestamp"/>: reads the event's type and spec
+    /// version (null for a batch) and records its duration, all inside one handler, so that the decorator's
+    /// success path has no exception frame of its own (measured: 1.12× → see docs/performance.md).
+    /// </summary>
+    internal void RecordDecoded(CloudNative.CloudEvents.CloudEvent? cloudEvent, long startTimestamp)
+    {
+        try
+        {
+            if (_decode.Enabled)
+            {
+                Record(_decode, Stopwatch.GetElapsedTime(startTimestamp), cloudEvent?.Type, cloudEvent?.SpecVersion.VersionId, null, null);
+            }
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordDecode), ex);
+        }
+    }
+
     internal void RecordDecodeError(InvalidEventReason reason)
     {
         try

@@ -32,51 +32,57 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     public override CloudEvent DecodeStructuredModeMessage(ReadOnlyMemory<byte> body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
+        CloudEvent result;
         try
         {
-            var result = _inner.DecodeStructuredModeMessage(body, contentType, extensionAttributes);
-            Succeeded(start, result);
-            return result;
+            result = _inner.DecodeStructuredModeMessage(body, contentType, extensionAttributes);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(result, start);
+        return result;
     }
 
     /// <inheritdoc/>
     public override CloudEvent DecodeStructuredModeMessage(Stream messageBody, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
+        CloudEvent result;
         try
         {
-            var result = _inner.DecodeStructuredModeMessage(messageBody, contentType, extensionAttributes);
-            Succeeded(start, result);
-            return result;
+            result = _inner.DecodeStructuredModeMessage(messageBody, contentType, extensionAttributes);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(result, start);
+        return result;
     }
 
     /// <inheritdoc/>
     public override async Task<CloudEvent> DecodeStructuredModeMessageAsync(Stream messageBody, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
+        CloudEvent result;
         try
         {
-            var result = await _inner.DecodeStructuredModeMessageAsync(messageBody, contentType, extensionAttributes).ConfigureAwait(false);
-            Succeeded(start, result);
-            return result;
+            result = await _inner.DecodeStructuredModeMessageAsync(messageBody, contentType, extensionAttributes).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(result, start);
+        return result;
     }
 
     /// <inheritdoc/>
@@ -86,64 +92,71 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
         try
         {
             _inner.DecodeBinaryModeEventData(body, cloudEvent);
-            Succeeded(start, cloudEvent);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(cloudEvent, start);
     }
 
     /// <inheritdoc/>
     public override IReadOnlyList<CloudEvent> DecodeBatchModeMessage(ReadOnlyMemory<byte> body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
+        IReadOnlyList<CloudEvent> result;
         try
         {
-            var result = _inner.DecodeBatchModeMessage(body, contentType, extensionAttributes);
-            Succeeded(start, null);
-            return result;
+            result = _inner.DecodeBatchModeMessage(body, contentType, extensionAttributes);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(null, start);
+        return result;
     }
 
     /// <inheritdoc/>
     public override IReadOnlyList<CloudEvent> DecodeBatchModeMessage(Stream body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
+        IReadOnlyList<CloudEvent> result;
         try
         {
-            var result = _inner.DecodeBatchModeMessage(body, contentType, extensionAttributes);
-            Succeeded(start, null);
-            return result;
+            result = _inner.DecodeBatchModeMessage(body, contentType, extensionAttributes);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(null, start);
+        return result;
     }
 
     /// <inheritdoc/>
     public override async Task<IReadOnlyList<CloudEvent>> DecodeBatchModeMessageAsync(Stream body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
+        IReadOnlyList<CloudEvent> result;
         try
         {
-            var result = await _inner.DecodeBatchModeMessageAsync(body, contentType, extensionAttributes).ConfigureAwait(false);
-            Succeeded(start, null);
-            return result;
+            result = await _inner.DecodeBatchModeMessageAsync(body, contentType, extensionAttributes).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             Failed(start, ex);
             throw;
         }
+
+        _instrumentation.RecordDecoded(null, start);
+        return result;
     }
 
     /// <inheritdoc/>
@@ -163,18 +176,6 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
 
     /// <inheritdoc/>
     protected override string? InferDataContentType(object data) => null; // GetOrInferDataContentType delegates to the inner formatter
-
-    private void Succeeded(long start, CloudEvent? cloudEvent)
-    {
-        try
-        {
-            _instrumentation.RecordDecode(cloudEvent?.Type, cloudEvent?.SpecVersion.VersionId, Stopwatch.GetElapsedTime(start), null);
-        }
-        catch (Exception)
-        {
-            // Recording never changes the outcome of the wrapped call.
-        }
-    }
 
     private void Failed(long start, Exception exception)
     {
