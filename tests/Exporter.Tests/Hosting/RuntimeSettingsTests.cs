@@ -10,7 +10,6 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 public sealed class RuntimeSettingsTests
 {
     private const string HillClimbingDisable = "System.Threading.ThreadPool.HillClimbing.Disable";
-    private const string SpinLimit = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
 
     [Fact]
     public void The_exporter_ships_with_thread_pool_hill_climbing_off()
@@ -23,19 +22,8 @@ public sealed class RuntimeSettingsTests
     }
 
     [Fact]
-    public void The_exporter_ships_with_idle_workers_that_do_not_spin()
-    {
-        var runtimeConfig = Path.ChangeExtension(ExporterBuildOutput.Dll, ".runtimeconfig.json");
-        using var json = JsonDocument.Parse(File.ReadAllText(runtimeConfig));
-
-        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-        Assert.Equal(0, properties.GetProperty(SpinLimit).GetInt32());
-    }
-
-    [Fact]
     public void The_tests_that_host_the_exporter_run_with_the_same_thread_pool_setting()
     {
         Assert.Equal("true", AppContext.GetData(HillClimbingDisable) as string, ignoreCase: true);
-        Assert.Equal("0", AppContext.GetData(SpinLimit)?.ToString());
     }
 }
