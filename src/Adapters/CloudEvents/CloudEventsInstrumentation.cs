@@ -111,7 +111,7 @@ public sealed class CloudEventsInstrumentation : IDisposable
     /// <summary>
     /// A successful decode that started at <paramref name="startTimestamp"/>: reads the event's type and spec
     /// version (null for a batch) and records its duration, all inside one handler, so that the decorator's
-    /// success path has no exception frame of its own (measured: 1.12× → see docs/performance.md).
+    /// success path has no exception frame of its own (decode benchmark 1.13× → 1.11× in one run, docs/performance.md).
     /// </summary>
     internal void RecordDecoded(CloudNative.CloudEvents.CloudEvent? cloudEvent, long startTimestamp)
     {
