@@ -197,8 +197,8 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
     /// events were delivered; <paramref name="fault"/> returns after the fault is over (node or replica back).
     /// Then: nothing accepted is lost (every id delivered, at least once), no request failed, and per trigger the
     /// outcomes summed over the replicas cover every event. When a replica was killed, its counters died with it:
-    /// <paramref name="killedReplicaOutcomes"/> gives, per trigger, what Prometheus last scraped of it, and what
-    /// it did after that scrape (at most <see cref="UnscrapedTail"/>) is lost to every dashboard.
+    /// <paramref name="killedReplicaOutcomes"/> gives, per trigger, what was last scraped of it, and what it did
+    /// after that scrape (at most <see cref="UnscrapedTail"/>) is lost to every dashboard.
     /// </summary>
     public async Task<(LoadReport Report, IReadOnlyList<PrometheusText> Scrapes)> RunWithFaultAsync(string run, Func<Task> fault, Func<string, double>? killedReplicaOutcomes = null)
     {
@@ -218,7 +218,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
             s => LoadScenario.Triggers.All(t => Outcomes(s, t) + lost(t) >= floor) && Subscriber.Distinct >= report.Requests,
             TimeSpan.FromSeconds(120),
             TimeSpan.FromMilliseconds(250));
-        _output.WriteLine($"settled: {string.Join(", ", LoadScenario.Triggers.Select(t => $"{t} {Outcomes(scrapes, t)} (+{lost(t)} scraped from a killed replica)"))}; subscriber {Subscriber.Received} requests, {Subscriber.Distinct} ids");
+        _output.WriteLine($"settled: {string.Join(", ", LoadScenario.Triggers.Select(t => $"{t} {Outcomes(scrapes, t)} (+{lost(t)} last scraped from a killed replica)"))}; subscriber {Subscriber.Received} requests, {Subscriber.Distinct} ids");
         var missing = Enumerable.Range(0, (int)report.Requests).Select(n => $"{run}-{n}").Where(id => !Subscriber.Got(id)).Take(5).ToList();
         Assert.True(missing.Count == 0, $"accepted but never delivered: {string.Join(", ", missing)}");
         Assert.Equal(report.Requests, Subscriber.Distinct);
