@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using BenchmarkDotNet.Attributes;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
@@ -103,12 +102,7 @@ public class EndToEndDispatchBenchmarks
 
     private async Task SendAndAwaitDeliveryAsync()
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(Payload) };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        message.Headers.Add("ce-specversion", "1.0");
-        message.Headers.Add("ce-id", (++_next).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        message.Headers.Add("ce-source", "/bench");
-        message.Headers.Add("ce-type", "dev.knative.bench");
+        using var message = BinaryCloudEvent.Post(_url, (++_next).ToString(System.Globalization.CultureInfo.InvariantCulture), "dev.knative.bench", "/bench", Payload);
         using var response = await _client.SendAsync(message);
         if ((int)response.StatusCode != 202)
         {

@@ -111,12 +111,7 @@ public sealed class ManifestFlowTests : IDisposable
         ];
         foreach (var (id, type, region, amount) in events)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"{exporter.IngressUrl}/shop/default") { Content = new StringContent("{}") };
-            request.Content.Headers.ContentType = new("application/json");
-            request.Headers.Add("ce-specversion", "1.0");
-            request.Headers.Add("ce-id", id);
-            request.Headers.Add("ce-source", "/shop");
-            request.Headers.Add("ce-type", type);
+            using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/shop/default", id, type, "/shop", "{}"u8.ToArray());
             if (region is not null)
             {
                 request.Headers.Add("ce-region", region);
