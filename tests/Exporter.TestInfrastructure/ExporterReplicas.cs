@@ -1,4 +1,6 @@
-namespace Knative.Eventing.Metrics.TestInfrastructure;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.TestInfrastructure;
 
 /// <summary>
 /// N exporter processes (the real executable) against one backend, each on its own 127.0.0.1 ingress and

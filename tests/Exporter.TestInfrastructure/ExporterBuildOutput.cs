@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 
-namespace Knative.Eventing.Metrics.TestInfrastructure;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.TestInfrastructure;
 
 /// <summary>The exporter's own build output (same configuration as the tests), to start it as a real process.</summary>
 public static partial class ExporterBuildOutput

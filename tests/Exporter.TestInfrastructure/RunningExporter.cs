@@ -3,7 +3,9 @@ using Knative.Eventing.Metrics.Exporter.Listening;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Knative.Eventing.Metrics.TestInfrastructure;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.TestInfrastructure;
 
 /// <summary>The exporter host started in-process on real loopback ports (port 0: the OS picks free ones).</summary>
 public sealed class RunningExporter : IAsyncDisposable
