@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// marked with their broker class and upstream, are each exercised by promtool on upstream-format
 /// fixtures, and every PromQL expression of docs/migration.md is one of those tested expressions.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed partial class CompatibilityRuleTests
 {
     internal static readonly string RulesFile = RepositoryPaths.Combine("dashboards", "rules", "knative-eventing-compat.rules.yml");

@@ -7,6 +7,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// <c>dashboards/schema/package.json</c>): each dashboard becomes a TypeScript literal typed as
 /// <c>Dashboard</c>, and <c>tsc --noEmit</c> (strict) must accept it, so they stay importable as Grafana evolves.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class DashboardSchemaTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Knative.Eventing.Metrics.RabbitMQ;
 namespace Knative.Eventing.Metrics.Dashboards.Tests;
 
 /// <summary>The dashboards use only series of the catalogues, have the documented variables, and are described in docs/dashboards.md.</summary>
+[Trait("Category", "Unit")]
 public sealed partial class DashboardTests
 {
     public static TheoryData<string> Dashboards() => ["knative-eventing-overview.json", "knative-eventing-transport.json"];

@@ -7,6 +7,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// with the exporter's ports. No schema validator is available here, so the required fields of each
 /// kind's schema are checked directly.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class KubernetesManifestTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// series, none excluded, and the panels of what does not happen show 0: on the embedded backend and on
 /// RabbitMQ and Kafka, with one exporter and with three replicas (real processes) scraped by one Prometheus.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LiveDashboardTests
 {
     [Fact]
@@ -19,6 +20,7 @@ public sealed class LiveDashboardTests
         LiveDashboards.VerifyAsync("Embedded", ["knative-eventing-overview.json"], transportSystem: null, replicas: 3);
 }
 
+[Trait("Category", "Integration")]
 [Collection(RabbitMQDashboardCollection.Name)]
 public sealed class RabbitMQLiveDashboardTests(RabbitMQFixture fixture)
 {
@@ -105,6 +107,7 @@ internal static class LiveDashboards
         || (title.StartsWith("Kafka:", StringComparison.Ordinal) && system != "kafka");
 }
 
+[Trait("Category", "Integration")]
 [Collection(KafkaDashboardCollection.Name)]
 public sealed class KafkaLiveDashboardTests(KafkaFixture fixture)
 {

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 namespace Knative.Eventing.Metrics.Dashboards.Tests;
 
 /// <summary>The Prometheus rules are valid, unit-tested with the real promtool, and use only catalogue series.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class RuleTests
 {
     private static readonly string RulesFile = RepositoryPaths.Combine("dashboards", "rules", "knative-eventing.rules.yml");

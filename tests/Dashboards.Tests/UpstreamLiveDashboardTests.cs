@@ -7,6 +7,7 @@ namespace Knative.Eventing.Metrics.Dashboards.Tests;
 /// them, no panel and no rule shows anything, although the Go brokers' <c>kn_eventing_dispatch_duration_seconds</c>
 /// is there: our queries do not absorb foreign series.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UpstreamLiveDashboardTests
 {
     /// <summary>Panels and rules that read what no upstream broker records (outcome, backlog, consumer state, our transport instruments).</summary>

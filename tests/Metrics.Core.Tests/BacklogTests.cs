@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>The backlog gauge reads a cache filled in the background; a scrape never calls a broker.</summary>
+[Trait("Category", "Unit")]
 public sealed class BacklogTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>User-controlled attribute values stay bounded.</summary>
+[Trait("Category", "Unit")]
 public sealed class CardinalityTests
 {
     [Fact]
@@ -126,6 +127,7 @@ public sealed class CardinalityTests
 }
 
 /// <summary>The SDK-side series limit that AddKnativeEventingInstrumentation sets for kn.eventing.* instruments.</summary>
+[Trait("Category", "Unit")]
 public sealed class SeriesLimitTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary><c>kn.eventing.trigger.consumers</c>: both states from registration, failures and recoveries, gone when stopped.</summary>
+[Trait("Category", "Unit")]
 public sealed class ConsumerHealthTests
 {
     [Fact]

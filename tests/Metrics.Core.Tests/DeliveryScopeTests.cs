@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>One event's way through a trigger, recorded through a <see cref="DeliveryScope"/>.</summary>
+[Trait("Category", "Unit")]
 public sealed class DeliveryScopeTests
 {
     [Fact]

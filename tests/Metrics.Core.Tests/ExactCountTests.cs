@@ -1,6 +1,7 @@
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>Concurrent recording loses nothing.</summary>
+[Trait("Category", "Unit")]
 public sealed class ExactCountTests
 {
     private const int Threads = 8;

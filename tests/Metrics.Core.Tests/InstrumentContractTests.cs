@@ -4,6 +4,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>Each instrument as the OpenTelemetry SDK exports it: name, unit, type, buckets, attributes.</summary>
+[Trait("Category", "Unit")]
 public sealed class InstrumentContractTests
 {
     private static readonly double[] KnativeBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

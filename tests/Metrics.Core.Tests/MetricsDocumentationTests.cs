@@ -3,6 +3,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>docs/metrics.md documents exactly the catalogue in code.</summary>
+[Trait("Category", "Unit")]
 public sealed class MetricsDocumentationTests
 {
     private static readonly string[] Columns =

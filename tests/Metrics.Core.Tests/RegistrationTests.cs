@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>Dependency injection, configuration binding and option validation.</summary>
+[Trait("Category", "Unit")]
 public sealed class RegistrationTests
 {
     [Fact]

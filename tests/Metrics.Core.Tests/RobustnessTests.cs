@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Testing;
 namespace Knative.Eventing.Metrics.Tests;
 
 /// <summary>The library never throws into its host; bad input at the API boundary gets typed exceptions.</summary>
+[Trait("Category", "Unit")]
 public sealed class RobustnessTests
 {
     [Fact]

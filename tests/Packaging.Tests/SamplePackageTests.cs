@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Packaging.Tests;
 /// The four library packages pack with their metadata, and the samples restore them from a local feed
 /// (package references, not project references) and build.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SamplePackageTests : IDisposable
 {
     private static readonly string[] Libraries =

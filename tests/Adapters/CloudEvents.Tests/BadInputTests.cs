@@ -6,6 +6,7 @@ using System.Text.Json;
 namespace Knative.Eventing.Metrics.CloudEvents.Tests;
 
 /// <summary>Every kind of bad input gets a clear 4xx problem+json answer, is counted once with its reason, and the receiver keeps serving.</summary>
+[Trait("Category", "Unit")]
 public sealed class BadInputTests
 {
     public static TheoryData<string, Func<string, HttpRequestMessage>, int, string> Cases()

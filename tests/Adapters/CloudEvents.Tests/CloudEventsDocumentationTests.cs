@@ -1,6 +1,7 @@
 namespace Knative.Eventing.Metrics.CloudEvents.Tests;
 
 /// <summary>docs/cloudevents.md documents every instrument of the hook and every rejection reason.</summary>
+[Trait("Category", "Unit")]
 public sealed class CloudEventsDocumentationTests
 {
     [Fact]

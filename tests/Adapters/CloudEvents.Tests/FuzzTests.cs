@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Knative.Eventing.Metrics.CloudEvents.Tests;
 
 /// <summary>Randomly mutated valid requests: no 5xx, every 4xx is problem+json, every 4xx counted exactly once.</summary>
+[Trait("Category", "Unit")]
 public sealed class FuzzTests
 {
     private const int RequestCount = 10_000;

@@ -6,6 +6,7 @@ using CloudNative.CloudEvents.SystemTextJson;
 namespace Knative.Eventing.Metrics.CloudEvents.Tests;
 
 /// <summary>The formatter decorator measures and counts, and changes nothing the inner formatter does.</summary>
+[Trait("Category", "Unit")]
 public sealed class InstrumentedFormatterTests
 {
     private static readonly ContentType Structured = new("application/cloudevents+json");

@@ -8,6 +8,7 @@ using FsCheck.Fluent;
 namespace Knative.Eventing.Metrics.CloudEvents.Tests;
 
 /// <summary>Generated valid events survive every binding unchanged.</summary>
+[Trait("Category", "Unit")]
 public sealed class RoundTripTests
 {
     private static readonly JsonEventFormatter Formatter = new();

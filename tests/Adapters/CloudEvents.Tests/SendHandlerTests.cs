@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Knative.Eventing.Metrics.CloudEvents.Tests;
 
 /// <summary>Sending CloudEvents through an instrumented HttpClient.</summary>
+[Trait("Category", "Unit")]
 public sealed class SendHandlerTests
 {
     [Fact]

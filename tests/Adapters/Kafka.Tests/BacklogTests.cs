@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>kn.eventing.backlog equals Σ (high watermark − committed) as Kafka reports it.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaCollection.Name)]
 public sealed class BacklogTests(KafkaFixture fixture)
 {

@@ -4,6 +4,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>Brokers down and up, and broker-side request errors: failures reach the caller and are counted; nothing acknowledged is lost.</summary>
+[Trait("Category", "Fault")]
 [Collection(KafkaCollection.Name)]
 public sealed class BrokerFaultTests(KafkaFixture fixture)
 {

@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Kafka.Tests;
 /// heartbeat, pushed through the mock cluster) shows as failed in <c>kn.eventing.trigger.consumers</c>,
 /// and its backlog keeps being reported from the broker side while events pile up.
 /// </summary>
+[Trait("Category", "Fault")]
 [Collection(KafkaCollection.Name)]
 public sealed class ConsumerFailureTests(KafkaFixture fixture)
 {

@@ -5,6 +5,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>Records that are not valid CloudEvents are counted with their reason and skipped; their valid neighbours flow.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaCollection.Name)]
 public sealed class InvalidRecordTests(KafkaFixture fixture)
 {

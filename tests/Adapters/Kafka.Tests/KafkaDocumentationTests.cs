@@ -1,6 +1,7 @@
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>docs/brokers/kafka.md has the same sections as the RabbitMQ page and documents every Kafka instrument.</summary>
+[Trait("Category", "Unit")]
 public sealed class KafkaDocumentationTests
 {
     [Fact]

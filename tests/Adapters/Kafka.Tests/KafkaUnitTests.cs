@@ -5,6 +5,7 @@ using Confluent.Kafka;
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>Error names, the Kafka binding and statistics parsing (no broker needed).</summary>
+[Trait("Category", "Unit")]
 public sealed class KafkaUnitTests
 {
     [Theory]

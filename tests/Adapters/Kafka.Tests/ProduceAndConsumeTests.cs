@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>Counts recorded through OpenTelemetry equal Kafka's own offsets.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaCollection.Name)]
 public sealed class ProduceAndConsumeTests(KafkaFixture fixture)
 {

@@ -1,6 +1,7 @@
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
 /// <summary>The adapter's recorders follow the core's rule: a failing metrics pipeline never fails a produce.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaCollection.Name)]
 public sealed class RecordingFailureTests(KafkaFixture fixture)
 {

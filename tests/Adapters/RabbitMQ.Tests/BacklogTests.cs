@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 
 /// <summary>kn.eventing.backlog equals the queue depth RabbitMQ reports (ready + unacknowledged).</summary>
+[Trait("Category", "Integration")]
 [Collection(RabbitMQCollection.Name)]
 public sealed class BacklogTests(RabbitMQFixture fixture)
 {

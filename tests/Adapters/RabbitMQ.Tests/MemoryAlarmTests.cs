@@ -4,6 +4,7 @@ namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 /// RabbitMQ's memory alarm on the real node: the publishing connection is reported blocked while the alarm
 /// lasts, unblocked when it clears, and what was published while blocked is confirmed and stored.
 /// </summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQCollection.Name)]
 public sealed class MemoryAlarmTests(RabbitMQFixture fixture)
 {

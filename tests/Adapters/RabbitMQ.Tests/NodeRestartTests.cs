@@ -4,6 +4,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 
 /// <summary>A RabbitMQ node restart in the middle of a flow: failures reach the caller, nothing confirmed is lost.</summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQCollection.Name)]
 public sealed class NodeRestartTests(RabbitMQFixture fixture)
 {

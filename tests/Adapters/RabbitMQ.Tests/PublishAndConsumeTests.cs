@@ -4,6 +4,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 
 /// <summary>Counts recorded through OpenTelemetry equal what RabbitMQ itself reports.</summary>
+[Trait("Category", "Integration")]
 [Collection(RabbitMQCollection.Name)]
 public sealed class PublishAndConsumeTests(RabbitMQFixture fixture)
 {

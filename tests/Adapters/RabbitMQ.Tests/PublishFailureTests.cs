@@ -3,6 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 
 /// <summary>A publish the broker does not accept reaches the caller and is counted with its error.type.</summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQCollection.Name)]
 public sealed class PublishFailureTests(RabbitMQFixture fixture)
 {

@@ -1,6 +1,7 @@
 namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 
 /// <summary>docs/brokers/rabbitmq.md documents every instrument of the RabbitMQ meter, in the shared broker-page structure.</summary>
+[Trait("Category", "Unit")]
 public sealed class RabbitMQDocumentationTests
 {
     public static readonly string[] BrokerPageSections = ["Overview", "Mapping", "Metrics", "Configuration", "Failure modes", "Operating"];

@@ -1,6 +1,7 @@
 namespace Knative.Eventing.Metrics.RabbitMQ.Tests;
 
 /// <summary>The adapter's recorders follow the core's rule: a failing metrics pipeline never fails a publish.</summary>
+[Trait("Category", "Integration")]
 [Collection(RabbitMQCollection.Name)]
 public sealed class RecordingFailureTests(RabbitMQFixture fixture)
 {

@@ -11,6 +11,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// 503 naming the connection) but alive (<c>/livez</c> 200: a restart would not help); a producer's retry succeeds
 /// once it is back, and readiness returns.
 /// </summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class BackendOutageTests(RabbitMQFixture fixture)
 {

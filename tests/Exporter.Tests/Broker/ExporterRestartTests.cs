@@ -4,6 +4,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
 /// <summary>The exporter stopped mid-flow on RabbitMQ and started again: everything it acknowledged is delivered (durable queues).</summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class ExporterRestartTests(RabbitMQFixture fixture)
 {

@@ -11,6 +11,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// <c>librdkafka.so</c> (Debian's librdkafka-dev does): it must load the librdkafka Confluent.Kafka ships,
 /// or refuse to start naming both versions, never run with consumers that cannot consume.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaExporterCollection.Name)]
 public sealed partial class ForeignLibrdkafkaTests(KafkaFixture fixture, ITestOutputHelper output)
 {

@@ -5,6 +5,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
 /// <summary>The game's whole flow on the embedded backend, checked through a real scrape.</summary>
+[Trait("Category", "Integration")]
 public sealed class GameFlowTests
 {
     [Fact]
@@ -13,6 +14,7 @@ public sealed class GameFlowTests
 }
 
 /// <summary>The same game flow on a real RabbitMQ node.</summary>
+[Trait("Category", "Integration")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class RabbitMQGameFlowTests(RabbitMQFixture fixture)
 {
@@ -22,6 +24,7 @@ public sealed class RabbitMQGameFlowTests(RabbitMQFixture fixture)
 }
 
 /// <summary>The same game flow on a Kafka protocol endpoint.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaExporterCollection.Name)]
 public sealed class KafkaGameFlowTests(KafkaFixture fixture)
 {

@@ -7,6 +7,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
 /// <summary>The ingress's answers to good and bad requests, and that every rejection is counted.</summary>
+[Trait("Category", "Unit")]
 public sealed class IngressTests
 {
     private const string Valid = """{"specversion":"1.0","id":"1","source":"/game/level/1","type":"dev.knative.game.score","datacontenttype":"application/json","data":{"player":"p","sessionId":"s","level":1,"levelScore":7}}""";

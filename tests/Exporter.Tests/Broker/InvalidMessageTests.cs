@@ -12,6 +12,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// kn.eventing.events.invalid per trigger consumer that reads them, no kn.eventing.deliveries outcome, and
 /// acknowledged or committed past; the valid events beside them are delivered.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class RabbitMQInvalidMessageTests(RabbitMQFixture fixture)
 {
@@ -36,6 +37,7 @@ public sealed class RabbitMQInvalidMessageTests(RabbitMQFixture fixture)
 }
 
 /// <summary>The same test on Kafka.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaExporterCollection.Name)]
 public sealed class KafkaInvalidMessageTests(KafkaFixture fixture)
 {

@@ -4,6 +4,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
 /// <summary>Operators' librdkafka properties reach the exporter's Kafka clients, seen through a real scrape.</summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaExporterCollection.Name)]
 public sealed class KafkaClientPropertiesTests(KafkaFixture fixture)
 {

@@ -7,6 +7,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// On Kafka, readiness follows the producer's broker connections: with every broker down the replica is unready
 /// (<c>/readyz</c> 503 naming the cause) but alive (<c>/livez</c> 200), and ready again once a broker is back.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(KafkaExporterCollection.Name)]
 public sealed class KafkaReadinessTests(KafkaFixture fixture)
 {

@@ -7,6 +7,7 @@ using Knative.Eventing.Metrics.Exporter.Broker;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
 /// <summary>The broker's formatter forwards binary-mode JSON data as the bytes it received, and still refuses what is not JSON.</summary>
+[Trait("Category", "Unit")]
 public sealed class PassThroughJsonEventFormatterTests
 {
     private static readonly byte[] Json = """{"player":"p1","levelScore":7, "nested":{"a":[1,2.5,"x"]}}"""u8.ToArray();

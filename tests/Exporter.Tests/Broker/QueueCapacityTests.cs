@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// (<c>Broker:QueueCapacity</c>); then the broker answers 503 with a problem that names that trigger, counts it as
 /// <c>queue_full</c>, and loses nothing it accepted.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class QueueCapacityTests
 {
     private const string EventType = "dev.knative.test.capacity";

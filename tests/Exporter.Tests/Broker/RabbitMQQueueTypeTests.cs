@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 /// The trigger queues' type: quorum by default, classic on request, a queue of the other kind refused at
 /// startup with what to do; single active consumer gives FIFO across replicas.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class RabbitMQQueueTypeTests(RabbitMQFixture fixture)
 {

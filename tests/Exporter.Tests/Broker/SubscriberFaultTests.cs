@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Broker;
 
 /// <summary>Subscribers that hang, answer 5xx or drop the connection: every attempt is counted with its error, every event ends dead-lettered, nothing is lost, the exporter keeps serving.</summary>
+[Trait("Category", "Unit")]
 public sealed class SubscriberFaultTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Dispatch;
 /// retry: with parallelism 2, two events in a long backoff leave both slots to the events behind them; with
 /// parallelism 1 (in order) the trigger keeps its one slot through the backoff and delivers in queue order.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class RetryBackoffSlotTests
 {
     private const string EventType = "dev.knative.test.retry";

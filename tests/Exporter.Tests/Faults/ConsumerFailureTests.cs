@@ -13,6 +13,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Faults;
 /// is unhealthy naming the trigger, and the backlog of the restored queue is still reported while events
 /// pile up in it.
 /// </summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class ConsumerFailureTests(RabbitMQFixture fixture, ITestOutputHelper output)
 {

@@ -11,6 +11,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Faults;
 /// the exporter shows its publishing connection blocked, the backlog is still delivered (consuming is not
 /// blocked), and after the alarm clears the producer's retry is accepted; nothing accepted is lost.
 /// </summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class MemoryAlarmTests(RabbitMQFixture fixture, ITestOutputHelper output)
 {

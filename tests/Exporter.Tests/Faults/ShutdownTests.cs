@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Faults;
 
 /// <summary>SIGTERM while the embedded backend's subscriber never answers: exit 0 within the drain timeout.</summary>
+[Trait("Category", "Fault")]
 public sealed class EmbeddedShutdownTests(ITestOutputHelper output)
 {
     [Fact]
@@ -20,6 +21,7 @@ public sealed class EmbeddedShutdownTests(ITestOutputHelper output)
 }
 
 /// <summary>The same on RabbitMQ: the messages in flight stay in the queue (unacknowledged → ready) for the next replica.</summary>
+[Trait("Category", "Fault")]
 [Collection(RabbitMQExporterCollection.Name)]
 public sealed class RabbitMQShutdownTests(RabbitMQFixture fixture, ITestOutputHelper output)
 {
@@ -41,6 +43,7 @@ public sealed class RabbitMQShutdownTests(RabbitMQFixture fixture, ITestOutputHe
 }
 
 /// <summary>The same on Kafka: nothing is committed past what was delivered (here: nothing), so the group reads every record again.</summary>
+[Trait("Category", "Fault")]
 [Collection(KafkaExporterCollection.Name)]
 public sealed class KafkaShutdownTests(KafkaFixture fixture, ITestOutputHelper output)
 {

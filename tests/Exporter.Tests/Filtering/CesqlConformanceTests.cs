@@ -9,6 +9,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Filtering;
 /// Our CESQL engine against every case of the CloudEvents SQL TCK (cloudevents/spec cesql/cesql_tck),
 /// re-expressed in cesql-conformance.json: the value, and the one error type the case expects (or none).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CesqlConformanceTests
 {
     private static readonly string DataFile = RepositoryPaths.Combine("tests", "Exporter.Tests", "Filtering", "cesql-conformance.json");

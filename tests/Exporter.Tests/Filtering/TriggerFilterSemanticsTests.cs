@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Filtering;
 /// Knative's filter semantics, case by case against knative/eventing (8cf4c4b6): pkg/eventfilter/attributes/filter.go
 /// for spec.filter.attributes, pkg/eventfilter/subscriptionsapi/*_filter.go for the spec.filters dialects.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TriggerFilterSemanticsTests
 {
     private static CloudEvent Event(string? subject = null, string? extension = null)

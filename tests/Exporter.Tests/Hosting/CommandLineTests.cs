@@ -4,6 +4,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 
 /// <summary>The executable's command line as an operator types it: help, version, typos and unknown switches.</summary>
+[Trait("Category", "Unit")]
 public sealed class CommandLineTests
 {
     [Fact]

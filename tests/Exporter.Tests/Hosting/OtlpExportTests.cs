@@ -9,6 +9,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 /// With <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set, the exporter also pushes its metrics over OTLP/HTTP to a real
 /// receiver: the catalogue's names, units and buckets, and the same counts the Prometheus scrape shows.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class OtlpExportTests
 {
     private const int Valid = 3;

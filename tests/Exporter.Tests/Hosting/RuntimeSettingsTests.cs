@@ -7,6 +7,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 /// The runtime settings the exporter ships with (eng/ExporterRuntime.props), and the same settings in this test
 /// process, which hosts the exporter in-process for the load tests.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class RuntimeSettingsTests
 {
     private const string HillClimbingDisable = "System.Threading.ThreadPool.HillClimbing.Disable";

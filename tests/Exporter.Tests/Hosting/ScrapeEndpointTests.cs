@@ -4,6 +4,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 
 /// <summary>What a Prometheus server sees when it scrapes the running exporter.</summary>
+[Trait("Category", "Integration")]
 public sealed class ScrapeEndpointTests
 {
     private static readonly string[] KnativeBuckets =

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Knative.Eventing.Metrics.Exporter.Tests.Hosting;
 
 /// <summary>The exporter as an operator starts it: configuration errors, the real executable, shutdown.</summary>
+[Trait("Category", "Unit")]
 public sealed partial class StartupTests
 {
     [Theory]

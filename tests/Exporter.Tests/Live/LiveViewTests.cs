@@ -10,6 +10,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Live;
 /// downloaded): the page updates at least once a second while the game runs, no request leaves the
 /// exporter, and once the flow has settled its per-trigger totals equal the scrape's.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class LiveViewTests
 {
     private static readonly string[] Outcomes = ["delivered", "filtered", "dead_lettered", "dropped"];

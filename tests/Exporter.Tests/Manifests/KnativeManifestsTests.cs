@@ -9,6 +9,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Manifests;
 /// Knative Broker and Trigger manifests, written as Knative's documentation writes them, read into the
 /// broker model; and every manifest the exporter cannot run as written refused with file, document and field.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class KnativeManifestsTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("kem-manifests-").FullName;

@@ -8,6 +8,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Manifests;
 /// <c>--resolve</c>; events sent to the ingress reach exactly the triggers whose filters Knative would pass,
 /// and a trigger whose subscriber is gone retries as its broker's delivery says, then dead-letters.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ManifestFlowTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("kem-flow-").FullName;
