@@ -10,7 +10,7 @@ if (command.ShouldExit)
 WebApplication app;
 try
 {
-    app = ExporterHost.Build(args);
+    app = ExporterHost.Build(command); // the command line is parsed once, above
     await app.StartAsync();
 }
 catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException)

@@ -82,7 +82,7 @@ public class EndToEndDispatchBenchmarks
         _subscriber = await CountingSubscriber.StartAsync();
         const string Key = "--Broker:Triggers:5:";
         _exporter = await RunningExporter.StartAsync([
-            "--no-game", "--Logging:LogLevel:Default", "Warning",
+            "--players", "0", "--Logging:LogLevel:Default", "Warning",
             Key + "Name", "bench", Key + "Namespace", "demo", Key + "Broker", "default",
             Key + "Filter:Attributes:type", "dev.knative.bench", Key + "Subscriber", _subscriber.Url,
             .. extra,

@@ -20,7 +20,7 @@ public class ScrapeBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _exporter = await RunningExporter.StartAsync("--no-game");
+        _exporter = await RunningExporter.StartAsync("--players", "0");
         var broker = new BrokerRef("bench", "scrape");
         var outcomes = Enum.GetValues<DeliveryOutcome>();
         for (var i = 0; i < Series / outcomes.Length; i++)

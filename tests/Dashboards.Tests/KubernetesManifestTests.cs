@@ -54,6 +54,42 @@ public sealed class KubernetesManifestTests
         Assert.All(Seq(Map(service, "spec"), "ports").Children.Cast<YamlMappingNode>(), p => Assert.Contains(Scalar(p, "targetPort"), ports.Keys));
     }
 
+    [Fact]
+    public void The_deployment_runs_the_brokers_and_triggers_of_its_manifests_config_map()
+    {
+        var deployment = Load("deployment.yaml");
+        var configMap = Load("manifests.yaml");
+        Assert.Equal(("v1", "ConfigMap"), (Scalar(configMap, "apiVersion"), Scalar(configMap, "kind")));
+        var pod = Map(Map(deployment, "spec"), "template");
+        var container = Assert.IsType<YamlMappingNode>(Assert.Single(Seq(Map(pod, "spec"), "containers").Children));
+        var args = Seq(container, "args").Children.Select(a => a.ToString()).ToList();
+        var folder = args[args.IndexOf("--manifests") + 1];
+        Assert.Contains("--no-game", args);
+
+        var mount = Assert.Single(Seq(container, "volumeMounts").Children.Cast<YamlMappingNode>(), m => Scalar(m, "mountPath") == folder);
+        var volume = Assert.Single(Seq(Map(pod, "spec"), "volumes").Children.Cast<YamlMappingNode>(), v => Scalar(v, "name") == Scalar(mount, "name"));
+        Assert.Equal(Scalar(Map(configMap, "metadata"), "name"), Scalar(Map(volume, "configMap"), "name"));
+
+        // The ConfigMap's files, as the pod sees them in the mounted folder, load as the exporter loads them.
+        var mounted = Directory.CreateTempSubdirectory("kem-configmap-").FullName;
+        try
+        {
+            foreach (var (key, value) in Map(configMap, "data").Children)
+            {
+                File.WriteAllText(Path.Combine(mounted, key.ToString()), value.ToString());
+            }
+
+            var model = Knative.Eventing.Metrics.Broker.Topology.BrokerModel.Build(
+                new Knative.Eventing.Metrics.Broker.Configuration.BrokerOptions { Backend = "RabbitMQ", Manifests = [mounted] }, []);
+            Assert.NotEmpty(model.Brokers);
+            Assert.NotEmpty(model.Triggers);
+        }
+        finally
+        {
+            Directory.Delete(mounted, recursive: true);
+        }
+    }
+
     private static YamlMappingNode Load(string file)
     {
         var stream = new YamlStream();

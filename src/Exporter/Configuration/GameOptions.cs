@@ -5,10 +5,11 @@ internal sealed class GameOptions
 {
     public const string SectionName = "Game";
 
-    /// <summary>Whether the game runs (<c>--no-game</c> turns it off).</summary>
+    /// <summary>Whether the game is part of the exporter at all: its subscribers, default manifests, players and
+    /// leaderboard (<c>--no-game</c> turns it off; then the brokers come from <c>--manifests</c> or settings).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Simulated players playing at once.</summary>
+    /// <summary>Simulated players playing at once; 0 runs the game's broker and subscribers with no players (for your own producers).</summary>
     public int Players { get; set; } = 5;
 
     /// <summary>Events per second over all players.</summary>

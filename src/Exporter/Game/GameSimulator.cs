@@ -1,6 +1,7 @@
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Listening;
 using Microsoft.Extensions.Options;
@@ -47,7 +48,7 @@ internal sealed partial class GameSimulator(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var game = options.Value;
-        if (!game.Enabled)
+        if (game.Players <= 0)
         {
             _finished.TrySetResult();
             return;
@@ -70,11 +71,11 @@ internal sealed partial class GameSimulator(
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException || (int?)args.Outcome.Result?.StatusCode == 503),
             })
             .Build();
-        var perPlayerDelay = TimeSpan.FromSeconds(Math.Max(1, game.Players) / Math.Max(0.01, game.Rate));
+        var perPlayerDelay = TimeSpan.FromSeconds(game.Players / Math.Max(0.01, game.Rate));
         LogStarted(logger, game.Players, game.Rate, ingress.ToString());
         try
         {
-            await Task.WhenAll(Enumerable.Range(1, Math.Max(1, game.Players)).Select(p => PlayAsync($"player-{p}", game, ingress, http, retry, perPlayerDelay, stoppingToken))).ConfigureAwait(false);
+            await Task.WhenAll(Enumerable.Range(1, game.Players).Select(p => PlayAsync($"player-{p}", game, ingress, http, retry, perPlayerDelay, stoppingToken))).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CloudNative.CloudEvents;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Dispatch;
+using Knative.Eventing.Metrics.Broker.Dispatch;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Game;
@@ -11,19 +12,6 @@ namespace Knative.Eventing.Metrics.Exporter.Game;
 internal static class GameSubscribers
 {
     public const string LevelCompletedType = "dev.knative.game.level.completed";
-
-    public static IServiceCollection AddGameSubscribers(this IServiceCollection services)
-    {
-        services.AddSingleton<Leaderboard>();
-        services.AddSingleton<DeadLetters>();
-        services.AddSingleton<IInProcessSubscriber, LeaderboardSubscriber>();
-        services.AddSingleton<IInProcessSubscriber, ScoreAuditSubscriber>();
-        services.AddSingleton<IInProcessSubscriber, LevelStatisticsSubscriber>();
-        services.AddSingleton<IInProcessSubscriber>(sp => new CountingSubscriber("completions"));
-        services.AddSingleton<IInProcessSubscriber>(sp => new CountingSubscriber("sessions"));
-        services.AddSingleton<IInProcessSubscriber>(sp => sp.GetRequiredService<DeadLetters>());
-        return services;
-    }
 
     internal static bool TryReadScore(CloudEvent cloudEvent, out string player, out int level, out int score)
     {
@@ -98,7 +86,7 @@ internal sealed class LevelStatisticsSubscriber : IInProcessSubscriber
 }
 
 /// <summary>A subscriber that only counts what it received (<c>inproc://completions</c>, <c>inproc://sessions</c>).</summary>
-internal sealed class CountingSubscriber(string name) : IInProcessSubscriber
+internal sealed class TallySubscriber(string name) : IInProcessSubscriber
 {
     private long _received;
 

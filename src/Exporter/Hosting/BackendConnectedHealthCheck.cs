@@ -1,4 +1,4 @@
-using Knative.Eventing.Metrics.Exporter.Backends;
+using Knative.Eventing.Metrics.Broker.Backends;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;

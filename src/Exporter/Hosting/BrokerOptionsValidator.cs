@@ -1,7 +1,8 @@
-using Knative.Eventing.Metrics.Exporter.Backends;
+using Knative.Eventing.Metrics.Broker.Backends;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Dispatch;
-using Knative.Eventing.Metrics.Exporter.Model;
+using Knative.Eventing.Metrics.Broker.Dispatch;
+using Knative.Eventing.Metrics.Broker.Topology;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
@@ -12,14 +13,14 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// its address, the brokers and triggers (<see cref="BrokerModel.Build"/>), in-process subscribers, and on
 /// Kafka the native library and the operator's librdkafka properties.
 /// </summary>
-internal sealed class BrokerOptionsValidator(SubscriberClient subscribers) : IValidateOptions<BrokerOptions>
+internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, BrokerModelSource topology) : IValidateOptions<BrokerOptions>
 {
     public ValidateOptionsResult Validate(string? name, BrokerOptions options)
     {
         try
         {
             ValidateBackend(options);
-            var model = BrokerModel.Build(options);
+            var model = topology.Get(options);
             foreach (var trigger in model.Triggers.Where(t => !subscribers.Knows(t.Subscriber)))
             {
                 throw new InvalidOperationException($"Invalid broker configuration: trigger {trigger.Ref}: no in-process subscriber '{trigger.Subscriber.Host}'.");

@@ -1,7 +1,8 @@
-using Knative.Eventing.Metrics.Exporter.Backends;
+using Knative.Eventing.Metrics.Broker.Backends;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Dispatch;
-using Knative.Eventing.Metrics.Exporter.Model;
+using Knative.Eventing.Metrics.Broker.Dispatch;
+using Knative.Eventing.Metrics.Broker.Topology;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;

@@ -1,4 +1,6 @@
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
+using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Ingress;
 using Knative.Eventing.Metrics.Exporter.Listening;
 using Knative.Eventing.Metrics.Exporter.Live;
@@ -31,5 +33,9 @@ internal static class ExporterEndpoints
         HealthProbes.Map(ingress);
         IngressEndpoint.Map(ingress);
         LiveEndpoints.Map(ingress);
+        if (app.Services.GetService<Game.GameSimulator>() is not null)
+        {
+            GameServices.MapGame(ingress);
+        }
     }
 }

@@ -1,11 +1,13 @@
-using Knative.Eventing.Metrics.Exporter.Backends;
-using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Broker.Backends;
+using Knative.Eventing.Metrics.Broker.Formatting;
+using Knative.Eventing.Metrics.Broker.Publishing;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Dispatch;
+using Knative.Eventing.Metrics.Broker.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Listening;
 using Knative.Eventing.Metrics.Exporter.Live;
-using Knative.Eventing.Metrics.Exporter.Model;
+using Knative.Eventing.Metrics.Broker.Topology;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -27,6 +29,7 @@ internal static class ExporterServices
         services.AddOptions<BrokerOptions>().Bind(configuration.GetSection(BrokerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>();
         services.Configure<GameOptions>(configuration.GetSection(GameOptions.SectionName));
+        var game = configuration.GetSection(GameOptions.SectionName).GetValue(nameof(GameOptions.Enabled), true);
 
         // Listeners: ingress and metrics apart.
         services.AddSingleton<Listeners>();
@@ -41,22 +44,30 @@ internal static class ExporterServices
         services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= BackendFactory.BrokerClass(configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"]));
 
         // Ingress → broker → backend → dispatcher → subscribers (replies go back through the broker).
-        services.AddSingleton(sp => BrokerModel.Build(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
+        services.AddSingleton(new BrokerModelSource(game ? [GameServices.Manifests] : []));
+        services.AddSingleton(sp => sp.GetRequiredService<BrokerModelSource>().Get(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
         services.AddSingleton<EventPublisher>();
-        services.AddSingleton(BackendFactory.Create);
+        services.AddSingleton(sp => BackendFactory.Create(
+            sp.GetRequiredService<IOptions<BrokerOptions>>().Value,
+            sp.GetRequiredService<KnativeEventingMetrics>(),
+            sp.GetRequiredService<RabbitMQ.RabbitMQInstrumentation>,
+            sp.GetRequiredService<Kafka.KafkaInstrumentation>,
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<TriggerDispatcher>();
         services.AddSingleton<SubscriberClient>();
         services.AddHttpClient(SubscriberClient.HttpClientName).AddCloudEventsInstrumentation();
-        services.AddGameSubscribers();
         services.AddHostedService<BrokerService>();
         // The host's own stop deadline must not cut the drain short: the drain, cancelling and closing fit in it.
         services.AddOptions<HostOptions>().Configure<BrokerModel>((host, model) =>
             host.ShutdownTimeout = model.DrainTimeout + AdapterBackend.StopMargin + TimeSpan.FromSeconds(5));
 
-        // The game, health, the banner.
-        services.AddHttpClient(nameof(GameSimulator));
-        services.AddSingleton<GameSimulator>();
-        services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());
+        // The game plugs in as subscribers and default manifests, only when it runs.
+        if (game)
+        {
+            services.AddGame();
+        }
+
+        // Health, the banner, the live view.
         services.AddHealthChecks()
             .AddCheck<TriggerConsumersHealthCheck>(TriggerConsumersHealthCheck.Name, tags: [HealthProbes.Live])
             .AddCheck<BackendConnectedHealthCheck>(BackendConnectedHealthCheck.Name, tags: [HealthProbes.Ready]);

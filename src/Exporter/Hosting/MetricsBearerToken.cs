@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Listening;
 using Microsoft.Extensions.Options;

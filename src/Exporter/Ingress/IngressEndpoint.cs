@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Knative.Eventing.Metrics.CloudEvents;
-using Knative.Eventing.Metrics.Exporter.Broker;
+using Knative.Eventing.Metrics.Broker.Formatting;
+using Knative.Eventing.Metrics.Broker.Publishing;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Model;
+using Knative.Eventing.Metrics.Broker.Topology;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

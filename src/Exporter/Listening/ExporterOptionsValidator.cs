@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Microsoft.Extensions.Options;
 

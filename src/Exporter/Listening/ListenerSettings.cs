@@ -1,4 +1,5 @@
 using System.Net;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 
 namespace Knative.Eventing.Metrics.Exporter.Listening;

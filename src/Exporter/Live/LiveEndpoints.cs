@@ -1,10 +1,10 @@
 using System.Net;
 using System.Reflection;
 using System.Text;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Listening;
-using Knative.Eventing.Metrics.Exporter.Model;
+using Knative.Eventing.Metrics.Broker.Topology;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Live;
@@ -12,7 +12,7 @@ namespace Knative.Eventing.Metrics.Exporter.Live;
 /// <summary>
 /// <c>GET /</c>: the live view of the event flow (one self-contained page: no request leaves the exporter);
 /// <c>GET /live/events</c>: its frames as server-sent events, one a second; <c>GET /live/frame</c>: one frame
-/// as JSON; <c>GET /leaderboard</c>.
+/// as JSON.
 /// </summary>
 internal static class LiveEndpoints
 {
@@ -20,15 +20,6 @@ internal static class LiveEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/leaderboard", (Leaderboard leaderboard, GameSimulator game) =>
-            Results.Json(new
-            {
-                players = leaderboard.Top(20).Select(p => new { player = p.Player, score = p.Score }),
-                totalScore = leaderboard.TotalScore,
-                scoreEvents = leaderboard.Events,
-                sent = new { events = game.EventsSent, scoreEvents = game.ScoreEvents, scoreSum = game.ScoreSum, failed = game.Failed },
-            }));
-
         endpoints.MapGet("/", (BrokerModel model, IOptions<BrokerOptions> broker, Listeners listeners, IOptions<ExporterOptions> options) =>
             Results.Content(
                 Page.Replace("<!--METRICS-->", E($"{listeners.BoundUrl(ListenerRole.Metrics)}{options.Value.MetricsPath}"), StringComparison.Ordinal)

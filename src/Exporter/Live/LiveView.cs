@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Threading.Channels;
+using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Listening;
@@ -16,8 +17,8 @@ internal sealed partial class LiveView(
     Listeners listeners,
     IOptions<ExporterOptions> exporter,
     IOptions<BrokerOptions> broker,
-    Leaderboard leaderboard,
-    ILogger<LiveView> logger) : BackgroundService
+    ILogger<LiveView> logger,
+    Leaderboard? leaderboard = null) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -121,9 +122,10 @@ internal sealed partial class LiveView(
         base.Dispose();
     }
 
-    private string BackendName => Backends.BackendFactory.BrokerClass(broker.Value.Backend);
+    private string BackendName => Broker.Backends.BackendFactory.BrokerClass(broker.Value.Backend);
 
-    private List<LivePlayer> Top() => [.. leaderboard.Top(10).Select(p => new LivePlayer(p.Player, p.Score))];
+    /// <summary>The game's leaderboard; empty when the game does not run (<c>--no-game</c>).</summary>
+    private List<LivePlayer> Top() => leaderboard is null ? [] : [.. leaderboard.Top(10).Select(p => new LivePlayer(p.Player, p.Score))];
 
     private async Task<List<ExpositionSample>> ScrapeAsync(CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 
 /// <summary>
-/// The real exporter process (its Release build, <c>--no-game</c>, the game's manifests) over one backend,
+/// The real exporter process (its Release build, <c>--players 0</c>: the game's manifests and subscribers, no players) over one backend,
 /// offered one <see cref="Workload"/> over HTTP. Settled when every trigger recorded a final outcome for every
 /// accepted event (and for the replies the workload causes), read from the exporter's own /metrics.
 /// </summary>
@@ -27,7 +27,7 @@ internal sealed class ExporterTarget : ICapacityTarget
     /// <summary>Starts the exporter with the backend's <paramref name="backendArgs"/>.</summary>
     public static async Task<ExporterTarget> StartAsync(IEnumerable<string> backendArgs, Workload workload, int concurrency)
     {
-        var exporter = await ExporterReplicas.StartAsync(1, ["--no-game", "--Logging:LogLevel:Default=Warning", .. backendArgs]);
+        var exporter = await ExporterReplicas.StartAsync(1, ["--players", "0", "--Logging:LogLevel:Default=Warning", .. backendArgs]);
         return new ExporterTarget(exporter, workload, concurrency);
     }
 

@@ -31,7 +31,7 @@ public sealed class ExporterRestartTests(RabbitMQFixture fixture)
             await first.DisposeAsync();
         }
 
-        await using var second = await RunningExporter.StartAsync(["--no-game", .. backend]);
+        await using var second = await RunningExporter.StartAsync(["--players", "0", .. backend]);
         var leaderboard = second.Service<Leaderboard>();
         var scrape = await second.ScrapeUntilAsync(
             s => deliveredBefore + leaderboard.Events >= scoresAccepted && s.Sum("kn_eventing_backlog", ("kn_trigger_name", "leaderboard")) == 0,

@@ -52,7 +52,7 @@ public sealed partial class ForeignLibrdkafkaTests(KafkaFixture fixture, ITestOu
     {
         var system = SystemLibrary();
         await using var exporter = ExporterBuildOutput.Start(
-            ["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--no-game",
+            ["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--players", "0",
              "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:LibrdkafkaPath", system]);
         var exitCode = await exporter.WaitForExitAsync(TimeSpan.FromSeconds(60));
         output.WriteLine(exporter.Output);

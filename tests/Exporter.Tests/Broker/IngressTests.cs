@@ -25,7 +25,7 @@ public sealed class IngressTests
     [MemberData(nameof(Cases))]
     public async Task Bad_requests_get_their_status_as_problem_json_and_are_counted(string name, string path, string body, int status, string? reason)
     {
-        await using var exporter = await RunningExporter.StartAsync("--no-game", "--Broker:MaxEventBytes", "2048");
+        await using var exporter = await RunningExporter.StartAsync("--players", "0", "--Broker:MaxEventBytes", "2048");
         using var content = new StringContent(body, Encoding.UTF8, "application/cloudevents+json");
 
         using var response = await exporter.Http.PostAsync($"{exporter.IngressUrl}{path}", content);
@@ -53,7 +53,7 @@ public sealed class IngressTests
     [Fact]
     public async Task The_ingress_is_not_served_on_the_metrics_listener()
     {
-        await using var exporter = await RunningExporter.StartAsync("--no-game");
+        await using var exporter = await RunningExporter.StartAsync("--players", "0");
         using var content = new StringContent(Valid, Encoding.UTF8, "application/cloudevents+json");
 
         using var response = await exporter.Http.PostAsync($"{exporter.MetricsUrl}/demo/default", content);

@@ -20,7 +20,7 @@ public sealed class QueueCapacityTests
         subscriber.Hold();
         const string Key = "--Broker:Triggers:0:";
         await using var exporter = await RunningExporter.StartAsync(
-            "--no-game", "--Broker:QueueCapacity", "5",
+            "--players", "0", "--Broker:QueueCapacity", "5",
             Key + "Name", "stalled", Key + "Namespace", "demo", Key + "Broker", "default",
             Key + "Filter:Attributes:type", EventType, Key + "Subscriber", subscriber.Url,
             Key + "Delivery:Timeout", "PT30S");

@@ -22,7 +22,7 @@ public sealed class RabbitMQQueueTypeTests(RabbitMQFixture fixture)
     public async Task Trigger_queues_are_declared_with_the_configured_type(string? setting, string type)
     {
         string[] args = setting is null ? [] : ["--Broker:RabbitMQQueueType", setting];
-        await using var exporter = await RunningExporter.StartAsync(["--no-game", .. Backend(), .. args]);
+        await using var exporter = await RunningExporter.StartAsync(["--players", "0", .. Backend(), .. args]);
 
         var (actual, arguments) = await fixture.Management.GetQueueTypeAsync(Queue("leaderboard"));
         Assert.Equal(type, actual);
@@ -41,7 +41,7 @@ public sealed class RabbitMQQueueTypeTests(RabbitMQFixture fixture)
             await channel.QueueDeclareAsync(Queue("leaderboard"), durable: true, exclusive: false, autoDelete: false);
         }
 
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => RunningExporter.StartAsync(["--no-game", .. Backend()]));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => RunningExporter.StartAsync(["--players", "0", .. Backend()]));
 
         Assert.Contains($"RabbitMQ refused to declare queue '{Queue("leaderboard")}' of trigger demo/default/leaderboard as a quorum queue", ex.Message);
         Assert.Contains("PRECONDITION_FAILED", ex.Message);

@@ -47,7 +47,7 @@ public sealed class RetryBackoffSlotTests
         await using var subscriber = await FailingFirstSubscriber.StartAsync();
         const string Key = "--Broker:Triggers:0:";
         await using var exporter = await RunningExporter.StartAsync(
-            "--no-game",
+            "--players", "0",
             Key + "Name", "retrying", Key + "Namespace", "demo", Key + "Broker", "default",
             Key + "Filter:Attributes:type", EventType, Key + "Subscriber", subscriber.Url,
             Key + "Parallelism", parallelism.ToString(System.Globalization.CultureInfo.InvariantCulture),

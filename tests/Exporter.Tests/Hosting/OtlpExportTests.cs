@@ -20,7 +20,7 @@ public sealed class OtlpExportTests
     {
         await using var receiver = await OtlpMetricsReceiver.StartAsync();
         await using var exporter = await RunningExporter.StartAsync(
-            "--no-game",
+            "--players", "0",
             "--OTEL_EXPORTER_OTLP_ENDPOINT", receiver.Endpoint,
             "--OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
             "--OTEL_METRIC_EXPORT_INTERVAL", "200");

@@ -13,7 +13,7 @@ public sealed class ScrapeEndpointTests
     [Fact]
     public async Task A_scrape_shows_every_kn_eventing_series_with_knative_buckets_and_exact_values()
     {
-        await using var exporter = await RunningExporter.StartAsync("--no-game");
+        await using var exporter = await RunningExporter.StartAsync("--players", "0");
         var m = exporter.Metrics;
         var broker = new BrokerRef("test", "scrape");
         var trigger = new TriggerRef(broker, "leaderboard");
@@ -72,7 +72,7 @@ public sealed class ScrapeEndpointTests
     public async Task Promtool_check_metrics_reports_no_problem_for_a_scrape()
     {
         var promtool = ExternalTool.Require("promtool", "prometheus");
-        await using var exporter = await RunningExporter.StartAsync("--no-game");
+        await using var exporter = await RunningExporter.StartAsync("--players", "0");
         var m = exporter.Metrics;
         var broker = new BrokerRef("test", "scrape");
         var trigger = new TriggerRef(broker, "audit");
@@ -97,7 +97,7 @@ public sealed class ScrapeEndpointTests
     [Fact]
     public async Task Metrics_are_served_only_on_the_metrics_listener_and_health_on_the_ingress_listener()
     {
-        await using var exporter = await RunningExporter.StartAsync("--no-game");
+        await using var exporter = await RunningExporter.StartAsync("--players", "0");
 
         Assert.NotEqual(exporter.MetricsUrl, exporter.IngressUrl);
         using var onIngress = await exporter.Http.GetAsync($"{exporter.IngressUrl}/metrics");
@@ -111,7 +111,7 @@ public sealed class ScrapeEndpointTests
     [Fact]
     public async Task With_a_bearer_token_only_authorised_scrapes_get_metrics()
     {
-        await using var exporter = await RunningExporter.StartAsync("--no-game", "--metrics-bearer-token", "s3cret");
+        await using var exporter = await RunningExporter.StartAsync("--players", "0", "--metrics-bearer-token", "s3cret");
 
         using var anonymous = await exporter.Http.GetAsync($"{exporter.MetricsUrl}/metrics");
         using var wrong = new HttpRequestMessage(HttpMethod.Get, $"{exporter.MetricsUrl}/metrics") { Headers = { { "Authorization", "Bearer nope" } } };

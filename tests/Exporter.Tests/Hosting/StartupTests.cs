@@ -39,7 +39,7 @@ public sealed partial class StartupTests
     public async Task Invalid_broker_configuration_fails_at_startup_naming_the_field(string option, string value, string field)
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--no-game", .. SettingsTrigger, option, value]));
+            () => BuildAndStartAsync(["--players", "0", .. SettingsTrigger, option, value]));
 
         Assert.Contains(field, ex.Message);
     }
@@ -48,7 +48,7 @@ public sealed partial class StartupTests
     public async Task A_trigger_parallelism_on_the_kafka_backend_is_refused_not_ignored()
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, "--Broker:Triggers:0:Parallelism", "4"]));
+            () => BuildAndStartAsync(["--players", "0", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, "--Broker:Triggers:0:Parallelism", "4"]));
 
         Assert.Contains("Broker:Triggers:0:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
     }
@@ -62,7 +62,7 @@ public sealed partial class StartupTests
     [InlineData(new[] { "--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard", "--Broker:Triggers:0:SingleActiveConsumer", "true" }, "Broker:Triggers:0:SingleActiveConsumer: only the RabbitMQ backend has single active consumers (backend Embedded")]
     public async Task Invalid_scale_out_settings_fail_at_startup_naming_the_setting(string[] args, string message)
     {
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => BuildAndStartAsync(["--no-game", .. args]));
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => BuildAndStartAsync(["--players", "0", .. args]));
 
         Assert.StartsWith("Invalid broker configuration: ", ex.Message);
         Assert.Contains(message, ex.Message);
@@ -83,7 +83,7 @@ public sealed partial class StartupTests
     {
         // Nothing listens on the port: the properties are refused before any connection matters.
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--no-game", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
+            () => BuildAndStartAsync(["--players", "0", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
 
         Assert.StartsWith("Invalid broker configuration: ", ex.Message);
         Assert.Contains(message, ex.Message);

@@ -68,7 +68,7 @@ internal sealed class LoadScenario : IAsyncDisposable
     {
         const string Key = "--Broker:Triggers:5:";
         return [
-            "--no-game",
+            "--players", "0",
             Key + "Name", LoadTrigger, Key + "Namespace", "demo", Key + "Broker", "default",
             Key + "Filter:Attributes:type", EventType, Key + "Subscriber", subscriberUrl,
             Key + "Delivery:Retry", "3", Key + "Delivery:BackoffDelay", "PT0.05S", Key + "Delivery:Timeout", "PT5S",

@@ -1,0 +1,76 @@
+namespace Knative.Eventing.Metrics.Broker.Manifests;
+
+/// <summary>
+/// Turns a Knative Destination (<c>uri</c>, or <c>ref</c> with an optional relative <c>uri</c>) into a URL.
+/// There is no cluster to ask for a reference's address, so each reference needs an explicit mapping
+/// <c>--resolve Kind/namespace/name=url</c> (setting <c>Broker:Resolve</c>).
+/// </summary>
+internal sealed class DestinationResolver
+{
+    private readonly Dictionary<string, Uri> _addresses = new(StringComparer.Ordinal);
+
+    /// <exception cref="ManifestException">An entry is not <c>Kind/namespace/name=url</c>.</exception>
+    public DestinationResolver(IEnumerable<string> entries)
+    {
+        foreach (var entry in entries)
+        {
+            var parts = entry.Split('=', 2);
+            var key = parts[0].Trim();
+            if (parts.Length != 2 || key.Split('/') is not [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }]
+                || !Uri.TryCreate(parts[1].Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "inproc"))
+            {
+                throw new ManifestException($"--resolve '{entry}': expected Kind/namespace/name=url with an http(s):// or inproc:// URL, e.g. Service/demo/audit=http://127.0.0.1:8081/");
+            }
+
+            _addresses[key] = url;
+        }
+    }
+
+    /// <summary>The URL of a Destination mapping (<c>spec.subscriber</c>, <c>deadLetterSink</c>) in namespace <paramref name="defaultNamespace"/>.</summary>
+    public string Resolve(ManifestNode destination, string defaultNamespace)
+    {
+        var uri = destination.String("uri");
+        var reference = destination.Mapping("ref");
+        foreach (var unsupported in new[] { "CACerts", "audience" })
+        {
+            if (destination.String(unsupported) is not null)
+            {
+                throw destination.Error(unsupported, "is not supported: the exporter sends plain http(s) without OIDC audiences or custom CA certificates");
+            }
+        }
+
+        destination.RejectUnknown("uri, ref");
+        if (reference is null)
+        {
+            if (uri is null)
+            {
+                throw destination.Error(string.Empty, "needs uri or ref");
+            }
+
+            return Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "inproc"
+                ? absolute.ToString()
+                : throw destination.Error("uri", $"'{uri}' is not an absolute http(s):// or inproc:// URI");
+        }
+
+        var kind = reference.RequiredString("kind");
+        var name = reference.RequiredString("name");
+        var ns = reference.String("namespace") ?? defaultNamespace;
+        reference.String("apiVersion");
+        reference.RejectUnknown("apiVersion, kind, name, namespace");
+        var key = $"{kind}/{ns}/{name}";
+        if (!_addresses.TryGetValue(key, out var address))
+        {
+            throw destination.Error("ref", $"{key} has no address here: there is no cluster to resolve it; give one with --resolve {key}=http://host:port/");
+        }
+
+        if (uri is null)
+        {
+            return address.ToString();
+        }
+
+        // Knative resolves a uri next to a ref relative to the ref's address.
+        return Uri.TryCreate(uri, UriKind.Relative, out var relative)
+            ? new Uri(address, relative).ToString()
+            : throw destination.Error("uri", $"'{uri}' beside a ref must be a relative path");
+    }
+}

@@ -1,0 +1,93 @@
+using Knative.Eventing.Metrics.Broker.Configuration;
+using Knative.Eventing.Metrics.Broker.Filtering;
+
+namespace Knative.Eventing.Metrics.Broker.Manifests;
+
+/// <summary>
+/// A Trigger: <c>spec.broker</c>, its filter (<c>spec.filters</c>, or the older <c>spec.filter</c>), the
+/// subscriber, <c>spec.delivery</c> (or its broker's), and the RabbitMQ and Kafka annotations the exporter
+/// honours.
+/// </summary>
+internal static class TriggerManifest
+{
+    public static TriggerDefinition Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryDefinition?> deliveries)
+    {
+        var parallelism = Annotations(root, annotations, brokerClass);
+        var spec = root.Mapping("spec") ?? throw root.Error("spec", "is required");
+        root.RejectUnknown("apiVersion, kind, metadata, spec");
+        if (spec.Mapping("brokerRef") is not null)
+        {
+            throw spec.Error("brokerRef", "is not supported (cross-namespace brokers): use spec.broker");
+        }
+
+        var broker = spec.RequiredString("broker");
+        var filter = spec.Mapping("filter");
+        ITriggerFilter compiled;
+        if (spec.Has("filters"))
+        {
+            if (filter is not null)
+            {
+                // Knative applies spec.filters and ignores spec.filter when both are set (pkg/broker/filter/filter_handler.go:626-640).
+                throw spec.Error("filter", "is ignored by Knative when spec.filters is set: keep one of them");
+            }
+
+            compiled = FilterManifest.List(spec, "filters");
+        }
+        else
+        {
+            compiled = filter is null ? CombinedFilter.All([]) : FilterManifest.Attributes(filter);
+        }
+
+        var subscriber = resolver.Resolve(spec.Mapping("subscriber") ?? throw spec.Error("subscriber", "is required"), ns);
+        var delivery = spec.Mapping("delivery") is { } d
+            ? DeliveryManifest.Read(d, resolver, ns)
+            : deliveries.GetValueOrDefault((ns, broker)) ?? new DeliveryDefinition();
+        spec.RejectUnknown("broker, filter, filters, subscriber, delivery");
+        return new TriggerDefinition
+        {
+            Name = name,
+            Namespace = ns,
+            Broker = broker,
+            Subscriber = subscriber,
+            Delivery = delivery,
+            Parallelism = parallelism,
+            CompiledFilter = compiled,
+            Source = root.Where,
+        };
+    }
+
+    /// <summary>Whether an annotation belongs to Knative or its brokers (and so may change behaviour).</summary>
+    public static bool IsKnativeAnnotation(string key) => key.Split('/')[0] is var domain && (domain == "knative.dev" || domain.EndsWith(".knative.dev", StringComparison.Ordinal));
+
+    private static int? Annotations(ManifestNode root, IReadOnlyDictionary<string, string> annotations, string brokerClass)
+    {
+        int? parallelism = null;
+        foreach (var (key, value) in annotations)
+        {
+            var field = $"metadata.annotations.{key}";
+            switch (key)
+            {
+                case KnativeManifests.ParallelismAnnotation when brokerClass == "Kafka":
+                    throw root.Error(field, "the Kafka backend delivers a trigger's records one at a time, in partition order");
+                case KnativeManifests.ParallelismAnnotation:
+                    parallelism = int.TryParse(value, out var p) && p is >= 1 and <= 1000 ? p : throw root.Error(field, $"must be a whole number from 1 to 1000 (was '{value}')");
+                    break;
+                case KnativeManifests.DeliveryOrderAnnotation when brokerClass != "Kafka":
+                    throw root.Error(field, $"only the Kafka backend has a delivery order (the exporter runs {brokerClass})");
+                case KnativeManifests.DeliveryOrderAnnotation when value != "ordered":
+                    throw root.Error(field, $"the Kafka backend delivers in partition order: 'ordered' is the only value (was '{value}')");
+                case KnativeManifests.DeliveryOrderAnnotation or KnativeManifests.DependencyAnnotation:
+                    break;
+                default:
+                    if (IsKnativeAnnotation(key))
+                    {
+                        throw root.Error(field, "is not supported by the exporter");
+                    }
+
+                    break; // other domains' annotations (kubectl, tooling) do not change delivery
+            }
+        }
+
+        return parallelism;
+    }
+}

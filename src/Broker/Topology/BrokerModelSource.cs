@@ -1,0 +1,34 @@
+using Knative.Eventing.Metrics.Broker.Configuration;
+
+namespace Knative.Eventing.Metrics.Broker.Topology;
+
+/// <summary>
+/// Builds the topology once: the settings validator (which the options system runs for each settings instance it
+/// makes) and the services that use the topology ask here, so manifests are read and the model built once at
+/// startup. The topology is not reloaded: a change to the settings or manifests takes a restart.
+/// </summary>
+/// <param name="defaultManifests">The manifests loaded when the settings name none (the game's, when it runs).</param>
+internal sealed class BrokerModelSource(IReadOnlyList<string> defaultManifests)
+{
+    private readonly Lock _gate = new();
+    private BrokerModel? _model;
+
+    /// <summary>How many times a model was built (one at startup).</summary>
+    public int Builds { get; private set; }
+
+    /// <summary>The model of <paramref name="options"/>, built on the first call that succeeds; later calls return it.</summary>
+    /// <exception cref="InvalidOperationException">The configuration is invalid (the message names the field).</exception>
+    public BrokerModel Get(BrokerOptions options)
+    {
+        lock (_gate)
+        {
+            if (_model is null)
+            {
+                Builds++;
+                _model = BrokerModel.Build(options, defaultManifests);
+            }
+
+            return _model;
+        }
+    }
+}
