@@ -112,12 +112,6 @@ internal sealed class TriggerDefinition
     /// replicas. Needs a parallelism of 1 (the default when set); the other replicas stand by for this trigger.
     /// </summary>
     public bool SingleActiveConsumer { get; set; }
-
-    /// <summary>The filter of a trigger read from a Knative manifest (<c>spec.filter</c> or <c>spec.filters</c>); not a setting.</summary>
-    internal Filtering.ITriggerFilter? CompiledFilter { get; init; }
-
-    /// <summary>Where a trigger read from a manifest came from (file, document); null for a trigger from settings.</summary>
-    internal string? Source { get; init; }
 }
 
 /// <summary>Knative's filter: exact attribute matches, plus prefix and suffix matches (all must hold).</summary>

@@ -1,4 +1,4 @@
-using Knative.Eventing.Metrics.Broker.Configuration;
+using Knative.Eventing.Metrics.Broker.Topology;
 
 namespace Knative.Eventing.Metrics.Broker.Manifests;
 
@@ -10,7 +10,7 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// </summary>
 internal static class BrokerManifest
 {
-    public static BrokerDefinition Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryDefinition?> deliveries)
+    public static BrokerDeclaration Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryPolicy?> deliveries)
     {
         foreach (var (key, value) in annotations)
         {
@@ -34,7 +34,7 @@ internal static class BrokerManifest
             }
         }
 
-        DeliveryDefinition? delivery = null;
+        DeliveryPolicy? delivery = null;
         if (root.Mapping("spec") is { } spec)
         {
             if (spec.Mapping("config") is not null)
@@ -56,6 +56,6 @@ internal static class BrokerManifest
             throw root.Error("metadata.name", $"broker {ns}/{name} is defined twice");
         }
 
-        return new BrokerDefinition { Namespace = ns, Name = name };
+        return new BrokerDeclaration(ns, name, new Declared(root.Where, InManifest: true));
     }
 }

@@ -1,33 +1,32 @@
 using Knative.Eventing.Metrics.Broker.Configuration;
+using Knative.Eventing.Metrics.Broker.Topology;
 
 namespace Knative.Eventing.Metrics.Broker.Manifests;
 
 /// <summary>
 /// A <c>spec.delivery</c> (knative/eventing pkg/apis/duck/v1/delivery_types.go): <c>retry</c>,
-/// <c>backoffPolicy</c>, <c>backoffDelay</c> and <c>timeout</c> (ISO-8601), <c>deadLetterSink</c>.
+/// <c>backoffPolicy</c>, <c>backoffDelay</c> and <c>timeout</c> (ISO-8601), <c>deadLetterSink</c>, parsed once.
 /// </summary>
 internal static class DeliveryManifest
 {
-    public static DeliveryDefinition Read(ManifestNode delivery, DestinationResolver resolver, string ns)
+    public static DeliveryPolicy Read(ManifestNode delivery, DestinationResolver resolver, string ns)
     {
-        var definition = new DeliveryDefinition();
-        if (delivery.Integer("retry", 0, 100) is { } retry)
-        {
-            definition.Retry = retry;
-        }
-
+        var defaults = DeliveryPolicy.Default;
+        var retry = delivery.Integer("retry", 0, DeliveryPolicy.MaxRetry) ?? defaults.Retry;
+        var exponential = defaults.ExponentialBackoff;
         if (delivery.String("backoffPolicy") is { } policy)
         {
-            definition.BackoffPolicy = policy is "linear" or "exponential" ? policy : throw delivery.Error("backoffPolicy", $"must be linear or exponential (was '{policy}')");
+            exponential = policy switch
+            {
+                "exponential" => true,
+                "linear" => false,
+                _ => throw delivery.Error("backoffPolicy", $"must be linear or exponential (was '{policy}')"),
+            };
         }
 
-        definition.BackoffDelay = Duration(delivery, "backoffDelay") ?? definition.BackoffDelay;
-        definition.Timeout = Duration(delivery, "timeout") ?? definition.Timeout;
-        if (delivery.Mapping("deadLetterSink") is { } sink)
-        {
-            definition.DeadLetterSink = resolver.Resolve(sink, ns);
-        }
-
+        var backoffDelay = Duration(delivery, "backoffDelay") ?? defaults.BackoffDelay;
+        var timeout = Duration(delivery, "timeout") ?? defaults.Timeout;
+        var deadLetterSink = delivery.Mapping("deadLetterSink") is { } sink ? resolver.Resolve(sink, ns) : null;
         foreach (var (field, why) in new[]
         {
             ("retryAfterMax", "the exporter does not honour Retry-After"),
@@ -41,17 +40,9 @@ internal static class DeliveryManifest
         }
 
         delivery.RejectUnknown("retry, backoffPolicy, backoffDelay, timeout, deadLetterSink");
-        return definition;
+        return new DeliveryPolicy(retry, exponential, backoffDelay, timeout, deadLetterSink);
     }
 
-    private static string? Duration(ManifestNode delivery, string field)
-    {
-        if (delivery.String(field) is not { } value)
-        {
-            return null;
-        }
-
-        IsoDuration.ParsePositive(value, problem => delivery.Error(field, problem));
-        return value;
-    }
+    private static TimeSpan? Duration(ManifestNode delivery, string field) =>
+        delivery.String(field) is { } value ? IsoDuration.ParsePositive(value, problem => delivery.Error(field, problem)) : null;
 }

@@ -27,7 +27,7 @@ internal sealed class DestinationResolver
     }
 
     /// <summary>The URL of a Destination mapping (<c>spec.subscriber</c>, <c>deadLetterSink</c>) in namespace <paramref name="defaultNamespace"/>.</summary>
-    public string Resolve(ManifestNode destination, string defaultNamespace)
+    public Uri Resolve(ManifestNode destination, string defaultNamespace)
     {
         var uri = destination.String("uri");
         var reference = destination.Mapping("ref");
@@ -48,7 +48,7 @@ internal sealed class DestinationResolver
             }
 
             return Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "inproc"
-                ? absolute.ToString()
+                ? absolute
                 : throw destination.Error("uri", $"'{uri}' is not an absolute http(s):// or inproc:// URI");
         }
 
@@ -65,12 +65,12 @@ internal sealed class DestinationResolver
 
         if (uri is null)
         {
-            return address.ToString();
+            return address;
         }
 
         // Knative resolves a uri next to a ref relative to the ref's address.
         return Uri.TryCreate(uri, UriKind.Relative, out var relative)
-            ? new Uri(address, relative).ToString()
+            ? new Uri(address, relative)
             : throw destination.Error("uri", $"'{uri}' beside a ref must be a relative path");
     }
 }

@@ -7,8 +7,9 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// <summary>
 /// A Trigger's <c>spec.filter</c> and <c>spec.filters</c>, validated as Knative's webhook does
 /// (knative/eventing pkg/apis/eventing/v1/trigger_validation.go): attribute names, one dialect per filter, a
-/// CESQL expression that parses. Where Knative's broker would skip a filter it cannot build at runtime
-/// (pkg/eventfilter/subscriptionsapi/create.go: an empty exact, prefix or suffix value), the exporter refuses it.
+/// CESQL expression that parses. A filter Knative's broker cannot build at runtime (an exact, prefix or suffix
+/// filter with an empty value: pkg/eventfilter/subscriptionsapi/create.go:26-50, exact_filter.go:38-43) is skipped
+/// as the broker skips it (create.go:72-80: left out of its list; a <c>not</c> of it is no filter), with a warning.
 /// </summary>
 internal static class FilterManifest
 {
@@ -23,11 +24,16 @@ internal static class FilterManifest
         return new AttributesFilter(attributes);
     }
 
-    /// <summary><c>spec.filters</c>: every filter must pass.</summary>
-    public static ITriggerFilter List(ManifestNode spec, string field) =>
-        CombinedFilter.All([.. (spec.Sequence(field) ?? []).Select(Dialect)]);
+    /// <summary><c>spec.filters</c>: every filter must pass; null when the list is absent or empty (Knative then applies <c>spec.filter</c>).</summary>
+    public static ITriggerFilter? List(ManifestNode spec, string field) =>
+        spec.Sequence(field) is { Count: > 0 } filters ? AllOf(filters) : null;
 
-    private static ITriggerFilter Dialect(ManifestNode filter)
+    private static CombinedFilter AllOf(IEnumerable<ManifestNode> filters) => CombinedFilter.All([.. filters.Select(Dialect).OfType<ITriggerFilter>()]);
+
+    private static CombinedFilter AnyOf(IEnumerable<ManifestNode> filters) => CombinedFilter.Any([.. filters.Select(Dialect).OfType<ITriggerFilter>()]);
+
+    /// <summary>One filter of a list; null for one Knative's broker skips.</summary>
+    private static ITriggerFilter? Dialect(ManifestNode filter)
     {
         var present = Dialects.Where(filter.Has).ToList();
         if (filter.Keys().FirstOrDefault(k => !Dialects.Contains(k)) is { } unknown)
@@ -41,30 +47,29 @@ internal static class FilterManifest
         }
 
         var dialect = present[0];
-        ITriggerFilter result = dialect switch
+        ITriggerFilter? result = dialect switch
         {
             "exact" => Match(filter, dialect, AttributeMatch.Exact),
             "prefix" => Match(filter, dialect, AttributeMatch.Prefix),
             "suffix" => Match(filter, dialect, AttributeMatch.Suffix),
-            "all" => CombinedFilter.All([.. (filter.Sequence(dialect) ?? []).Select(Dialect)]),
-            "any" => CombinedFilter.Any([.. (filter.Sequence(dialect) ?? []).Select(Dialect)]),
-            "not" => new NotFilter(Dialect(filter.Mapping(dialect)!)),
+            "all" => AllOf(filter.Sequence(dialect) ?? []),
+            "any" => AnyOf(filter.Sequence(dialect) ?? []),
+            // not_filter.go:38-41: the not of a skipped filter says nothing.
+            "not" => new NotFilter(Dialect(filter.Mapping(dialect)!) ?? CombinedFilter.All([])),
             _ => Cesql(filter, dialect),
         };
         filter.RejectUnknown(string.Join(", ", Dialects));
         return result;
     }
 
-    private static AttributeMatchFilter Match(ManifestNode filter, string dialect, AttributeMatch match)
+    private static AttributeMatchFilter? Match(ManifestNode filter, string dialect, AttributeMatch match)
     {
         var attributes = filter.StringMap(dialect)!;
         CheckNames(filter, dialect, attributes);
-        foreach (var (name, value) in attributes)
+        if (attributes.FirstOrDefault(a => a.Value.Length == 0) is { Key: { } empty })
         {
-            if (value.Length == 0)
-            {
-                throw filter.Error($"{dialect}.{name}", $"is empty: Knative's broker skips such a {dialect} filter (it matches everything); remove it, or use spec.filter.attributes for \"any value\"");
-            }
+            filter.Warn($"{dialect}.{empty}", $"is empty: the whole {dialect} filter is skipped, as Knative's broker skips it (use spec.filter.attributes for \"any value\")");
+            return null;
         }
 
         return new AttributeMatchFilter(match, attributes);

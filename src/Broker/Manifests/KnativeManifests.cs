@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Knative.Eventing.Metrics.Broker.Backends;
-using Knative.Eventing.Metrics.Broker.Configuration;
+using Knative.Eventing.Metrics.Broker.Topology;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -9,8 +9,11 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// <summary>
 /// Knative's own <c>eventing.knative.dev/v1</c> Broker and Trigger manifests (files or folders of multi-document
 /// YAML, <c>--manifests</c>), read into the exporter's brokers and triggers with Knative's semantics
-/// (docs/exporter.md, "Knative manifests", cites the upstream code followed). Anything the exporter cannot honour
-/// stops startup with the file, the document and the field: unknown kinds and fields, annotations that change
+/// (docs/exporter.md, "Knative manifests", cites the upstream code followed). What Knative's webhook accepts
+/// loads; what Knative ignores is ignored with a warning; documents of kinds that do not route events
+/// (Deployments, Services, ConfigMaps, sources, ...) are skipped and listed in one warning. Anything the exporter
+/// cannot honour stops startup with the file, the document and the field: kinds that route events other than
+/// Broker and Trigger (channels, subscriptions, flows, policies), unknown fields, annotations that change
 /// delivery, references without an address.
 /// </summary>
 internal sealed partial class KnativeManifests
@@ -27,15 +30,26 @@ internal sealed partial class KnativeManifests
     /// <summary>Knative's readiness dependency (waits for a source); no effect on delivery, accepted.</summary>
     public const string DependencyAnnotation = "knative.dev/dependency";
 
-    private KnativeManifests(List<BrokerDefinition> brokers, List<TriggerDefinition> triggers)
+    /// <summary>
+    /// API groups whose kinds route or authorize events, so a manifest folder that has one the exporter does not
+    /// run cannot be run as written: messaging (Channel, Subscription), flows (Sequence, Parallel) and eventing's
+    /// own kinds other than Broker, Trigger and EventType (a catalogue entry, skipped).
+    /// </summary>
+    private static readonly string[] RoutingGroups = ["eventing.knative.dev", "messaging.knative.dev", "flows.knative.dev"];
+
+    private KnativeManifests(List<BrokerDeclaration> brokers, List<TriggerDeclaration> triggers, List<string> warnings)
     {
         Brokers = brokers;
         Triggers = triggers;
+        Warnings = warnings;
     }
 
-    public IReadOnlyList<BrokerDefinition> Brokers { get; }
+    public IReadOnlyList<BrokerDeclaration> Brokers { get; }
 
-    public IReadOnlyList<TriggerDefinition> Triggers { get; }
+    public IReadOnlyList<TriggerDeclaration> Triggers { get; }
+
+    /// <summary>What was ignored as Knative ignores it, and the skipped documents, one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Reads every manifest under <paramref name="paths"/> for the backend <paramref name="backend"/>.</summary>
     /// <exception cref="ManifestException">A manifest cannot be run as written.</exception>
@@ -43,15 +57,23 @@ internal sealed partial class KnativeManifests
     {
         var resolver = new DestinationResolver(resolve);
         var brokerClass = BackendFactory.BrokerClass(backend);
-        var brokers = new List<BrokerDefinition>();
-        var deliveries = new Dictionary<(string, string), DeliveryDefinition?>();
+        var brokers = new List<BrokerDeclaration>();
+        var deliveries = new Dictionary<(string, string), DeliveryPolicy?>();
         var triggers = new List<(ManifestNode Root, string Name, string Namespace, IReadOnlyDictionary<string, string> Annotations)>();
+        var warnings = new List<string>();
+        var skipped = new List<string>();
         foreach (var file in Files(paths))
         {
-            foreach (var (root, where) in Documents(file))
+            foreach (var (root, where) in Documents(file, warnings))
             {
                 var apiVersion = root.String("apiVersion");
                 var kind = root.String("kind");
+                if (!Runs(apiVersion, kind))
+                {
+                    skipped.Add($"{where} ({apiVersion} {kind} {Described(root)})");
+                    continue;
+                }
+
                 var metadata = root.Mapping("metadata") ?? throw root.Error("metadata", "is required");
                 var name = metadata.RequiredString("name");
                 var ns = metadata.String("namespace") ?? "default";
@@ -63,7 +85,7 @@ internal sealed partial class KnativeManifests
                 root.Where = $"{where} ({kind} {ns}/{name})";
                 if (apiVersion != "eventing.knative.dev/v1" || kind is not ("Broker" or "Trigger"))
                 {
-                    throw root.Error("kind", $"{apiVersion}/{kind} is not supported: the exporter reads eventing.knative.dev/v1 Broker and Trigger (run subscribers yourself and map them with --resolve)");
+                    throw root.Error("kind", $"{apiVersion}/{kind} routes events and is not supported: the exporter runs eventing.knative.dev/v1 Broker and Trigger (run subscribers yourself and map them with --resolve)");
                 }
 
                 metadata.StringMap("labels");
@@ -80,8 +102,34 @@ internal sealed partial class KnativeManifests
             }
         }
 
-        var definitions = triggers.Select(t => TriggerManifest.Read(t.Root, t.Name, t.Namespace, t.Annotations, brokerClass, resolver, deliveries)).ToList();
-        return new KnativeManifests(brokers, definitions);
+        var declarations = triggers.Select(t => TriggerManifest.Read(t.Root, t.Name, t.Namespace, t.Annotations, brokerClass, resolver, deliveries)).ToList();
+        if (skipped.Count > 0)
+        {
+            warnings.Add($"Skipped {skipped.Count} manifest document(s) of kinds that do not route events (the exporter runs Brokers and Triggers): {string.Join("; ", skipped)}");
+        }
+
+        return new KnativeManifests(brokers, declarations, warnings);
+    }
+
+    /// <summary>Whether a document is read (Broker, Trigger) or refused (true), rather than skipped (false).</summary>
+    private static bool Runs(string? apiVersion, string? kind)
+    {
+        var group = apiVersion?.Split('/') is [var g, _] ? g : string.Empty;
+        return RoutingGroups.Contains(group, StringComparer.Ordinal) && !(group == "eventing.knative.dev" && kind == "EventType");
+    }
+
+    /// <summary>A skipped document's namespace/name as far as it has them.</summary>
+    private static string Described(ManifestNode root)
+    {
+        try
+        {
+            var metadata = root.Mapping("metadata");
+            return $"{metadata?.String("namespace") ?? "default"}/{metadata?.String("name") ?? "?"}";
+        }
+        catch (ManifestException)
+        {
+            return "?";
+        }
     }
 
     private static IEnumerable<string> Files(IEnumerable<string> paths)
@@ -112,7 +160,7 @@ internal sealed partial class KnativeManifests
         }
     }
 
-    private static IEnumerable<(ManifestNode Root, string Where)> Documents(string file)
+    private static IEnumerable<(ManifestNode Root, string Where)> Documents(string file, List<string> warnings)
     {
         var stream = new YamlStream();
         try
@@ -131,7 +179,7 @@ internal sealed partial class KnativeManifests
             switch (stream.Documents[i].RootNode)
             {
                 case YamlMappingNode mapping:
-                    yield return (new ManifestNode(mapping, where, string.Empty), where);
+                    yield return (new ManifestNode(mapping, where, string.Empty, warnings), where);
                     break;
                 case YamlScalarNode { Value: null or "" }:
                     break; // an empty document (e.g. after a trailing ---)

@@ -8,7 +8,7 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// <see cref="RejectUnknown"/> refuses whatever was not, so nothing in a manifest is silently ignored.
 /// Errors name the document (<paramref name="where"/>) and the field's path (<c>spec.delivery.retry</c>).
 /// </summary>
-internal sealed class ManifestNode(YamlMappingNode node, string where, string path)
+internal sealed class ManifestNode(YamlMappingNode node, string where, string path, List<string> warnings)
 {
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
 
@@ -16,6 +16,12 @@ internal sealed class ManifestNode(YamlMappingNode node, string where, string pa
     public string Where { get; set; } = where;
 
     public string Path { get; } = path;
+
+    /// <summary>What the reading noted as ignored (as Knative ignores it), shared by every node of a load.</summary>
+    public List<string> Warnings { get; } = warnings;
+
+    /// <summary>Notes a field that is read but ignored, as Knative ignores it: one line naming the document and field.</summary>
+    public void Warn(string key, string problem) => Warnings.Add($"{Where}: {Field(key)}: {problem}");
 
     public bool Has(string key) => node.Children.ContainsKey(new YamlScalarNode(key));
 
@@ -55,7 +61,7 @@ internal sealed class ManifestNode(YamlMappingNode node, string where, string pa
             return null;
         }
 
-        return value is YamlMappingNode mapping ? new ManifestNode(mapping, Where, Field(key)) : throw Error(key, "must be a mapping");
+        return value is YamlMappingNode mapping ? new ManifestNode(mapping, Where, Field(key), Warnings) : throw Error(key, "must be a mapping");
     }
 
     public IReadOnlyList<ManifestNode>? Sequence(string key)
@@ -71,7 +77,7 @@ internal sealed class ManifestNode(YamlMappingNode node, string where, string pa
         }
 
         return [.. sequence.Children.Select((item, i) => item is YamlMappingNode mapping
-            ? new ManifestNode(mapping, Where, $"{Field(key)}[{i}]")
+            ? new ManifestNode(mapping, Where, $"{Field(key)}[{i}]", Warnings)
             : throw new ManifestException($"{Where}: {Field(key)}[{i}]: must be a mapping"))];
     }
 

@@ -1,4 +1,4 @@
-using Knative.Eventing.Metrics.Broker.Configuration;
+using Knative.Eventing.Metrics.Broker.Topology;
 using Knative.Eventing.Metrics.Broker.Filtering;
 
 namespace Knative.Eventing.Metrics.Broker.Manifests;
@@ -10,7 +10,7 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// </summary>
 internal static class TriggerManifest
 {
-    public static TriggerDefinition Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryDefinition?> deliveries)
+    public static TriggerDeclaration Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryPolicy?> deliveries)
     {
         var parallelism = Annotations(root, annotations, brokerClass);
         var spec = root.Mapping("spec") ?? throw root.Error("spec", "is required");
@@ -21,39 +21,31 @@ internal static class TriggerManifest
         }
 
         var broker = spec.RequiredString("broker");
-        var filter = spec.Mapping("filter");
+        // Both are validated as Knative's webhook does; the broker applies a non-empty spec.filters and then ignores
+        // spec.filter (knative/eventing pkg/broker/filter/filter_handler.go:626-640), and so does the exporter.
+        var attributes = spec.Mapping("filter") is { } filter ? FilterManifest.Attributes(filter) : null;
+        var filters = FilterManifest.List(spec, "filters");
         ITriggerFilter compiled;
-        if (spec.Has("filters"))
+        if (filters is not null)
         {
-            if (filter is not null)
+            if (attributes is not null)
             {
-                // Knative applies spec.filters and ignores spec.filter when both are set (pkg/broker/filter/filter_handler.go:626-640).
-                throw spec.Error("filter", "is ignored by Knative when spec.filters is set: keep one of them");
+                spec.Warn("filter", "is ignored, as Knative ignores it when spec.filters is set");
             }
 
-            compiled = FilterManifest.List(spec, "filters");
+            compiled = filters;
         }
         else
         {
-            compiled = filter is null ? CombinedFilter.All([]) : FilterManifest.Attributes(filter);
+            compiled = attributes ?? CombinedFilter.All([]);
         }
 
         var subscriber = resolver.Resolve(spec.Mapping("subscriber") ?? throw spec.Error("subscriber", "is required"), ns);
         var delivery = spec.Mapping("delivery") is { } d
             ? DeliveryManifest.Read(d, resolver, ns)
-            : deliveries.GetValueOrDefault((ns, broker)) ?? new DeliveryDefinition();
+            : deliveries.GetValueOrDefault((ns, broker)) ?? DeliveryPolicy.Default;
         spec.RejectUnknown("broker, filter, filters, subscriber, delivery");
-        return new TriggerDefinition
-        {
-            Name = name,
-            Namespace = ns,
-            Broker = broker,
-            Subscriber = subscriber,
-            Delivery = delivery,
-            Parallelism = parallelism,
-            CompiledFilter = compiled,
-            Source = root.Where,
-        };
+        return new TriggerDeclaration(ns, broker, name, compiled, subscriber, delivery, parallelism, SingleActiveConsumer: false, new Declared(root.Where, InManifest: true));
     }
 
     /// <summary>Whether an annotation belongs to Knative or its brokers (and so may change behaviour).</summary>

@@ -15,6 +15,11 @@ internal sealed partial class BrokerService(IEventBackend backend, BrokerModel m
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        foreach (var warning in model.Warnings)
+        {
+            LogManifestWarning(logger, warning);
+        }
+
         await backend.StartAsync(model, dispatcher.DispatchAsync, cancellationToken).ConfigureAwait(false);
         LogStarted(logger, options.Value.Backend, model.Brokers.Count, model.Triggers.Count);
     }
@@ -35,6 +40,9 @@ internal sealed partial class BrokerService(IEventBackend backend, BrokerModel m
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Broker backend {Backend} started with {Brokers} brokers and {Triggers} triggers")]
     private static partial void LogStarted(ILogger logger, string backend, int brokers, int triggers);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogManifestWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Draining the broker backend failed; unacknowledged events stay in the broker")]
     private static partial void LogDrainFailed(ILogger logger, Exception exception);

@@ -1,0 +1,14 @@
+namespace Knative.Eventing.Metrics.Broker.Topology;
+
+/// <summary>A trigger of the topology: resolved against its broker, validated and parsed once.</summary>
+internal sealed record TriggerModel(
+    TriggerRef Ref,
+    Filtering.ITriggerFilter Filter,
+    Uri Subscriber,
+    int Retry,
+    bool ExponentialBackoff,
+    TimeSpan BackoffDelay,
+    TimeSpan Timeout,
+    Uri? DeadLetterSink,
+    int Parallelism,
+    bool SingleActiveConsumer = false);
