@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.CloudEvents;
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Dispatch;
@@ -145,7 +146,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     {
         try
         {
-            var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
+            var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent);
             var outcome = await dispatch(trigger, cloudEvent, scope, slot, _stopping.Token).ConfigureAwait(false);
             scope.Complete(outcome);
         }

@@ -9,12 +9,20 @@ internal sealed record LiveFrame(
     IReadOnlyList<LiveInvalid> Invalid,
     IReadOnlyList<LivePlayer> Leaderboard);
 
-/// <summary>A broker's ingress: totals since start and per-second rates over the last seconds.</summary>
-internal sealed record LiveBroker(string Broker, double Accepted, double Rejected, double AcceptedRate, double RejectedRate);
+/// <summary>
+/// A broker's ingress: totals since start and per-second rates over the last seconds, and the subscribers' replies
+/// re-ingested into it (they reach its triggers like accepted events, but never pass the HTTP ingress).
+/// </summary>
+internal sealed record LiveBroker(string Broker, double Accepted, double Rejected, double AcceptedRate, double RejectedRate, double Replies);
 
-/// <summary>A trigger: outcome totals and rates, retries, dispatch latency quantiles (seconds, null without attempts), backlog.</summary>
+/// <summary>
+/// A trigger: the events that reached it (its broker's accepted events and re-ingested replies), outcome totals and
+/// rates (<see cref="Filtered"/>: filtered out), retries, dispatch latency quantiles (seconds, null without attempts),
+/// backlog. Once nothing is in flight, delivered + filtered out + dead-lettered + dropped = reached.
+/// </summary>
 internal sealed record LiveTrigger(
     string Trigger,
+    double Reached,
     double Delivered,
     double Filtered,
     double DeadLettered,

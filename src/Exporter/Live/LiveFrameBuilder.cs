@@ -38,13 +38,16 @@ internal sealed class LiveFrameBuilder
             Get(now.Ingress, b, "accepted"),
             Get(now.Ingress, b, "rejected"),
             Rate(Get(now.Ingress, b, "accepted"), Get(old.Ingress, b, "accepted")),
-            Rate(Get(now.Ingress, b, "rejected"), Get(old.Ingress, b, "rejected")))).ToList();
+            Rate(Get(now.Ingress, b, "rejected"), Get(old.Ingress, b, "rejected")),
+            now.Replies.GetValueOrDefault(b))).ToList();
 
         var triggers = now.Outcomes.Keys.Select(k => k.Row).Concat(now.Backlog.Keys.Select(k => k.Row)).Distinct().Order(StringComparer.Ordinal).Select(t =>
         {
             var (p50, p99) = Quantiles(now.Buckets.GetValueOrDefault(t), ReferenceEquals(old, now) ? null : old.Buckets.GetValueOrDefault(t));
+            var broker = t[..t.LastIndexOf('/')];
             return new LiveTrigger(
                 t,
+                Get(now.Ingress, broker, "accepted") + now.Replies.GetValueOrDefault(broker),
                 Get(now.Outcomes, t, "delivered"),
                 Get(now.Outcomes, t, "filtered"),
                 Get(now.Outcomes, t, "dead_lettered"),
@@ -114,6 +117,9 @@ internal sealed class LiveFrameBuilder
 
         public Dictionary<(string Row, string Column), double> Outcomes { get; } = [];
 
+        /// <summary>Replies re-ingested (reply attempts that the broker accepted) per broker.</summary>
+        public Dictionary<string, double> Replies { get; } = [];
+
         /// <summary>Attempts to the subscriber (destination <c>trigger:…</c>) per trigger.</summary>
         public Dictionary<string, double> Attempts { get; } = [];
 
@@ -143,6 +149,10 @@ internal sealed class LiveFrameBuilder
                         break;
                     case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith("trigger:", StringComparison.Ordinal):
                         Add(sums.Attempts, Trigger(s), s.Value);
+                        break;
+                    case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith("reply:", StringComparison.Ordinal)
+                        && s.Label("http_response_status_code").StartsWith('2'):
+                        Add(sums.Replies, Broker(s), s.Value);
                         break;
                     case "kn_eventing_dispatch_duration_seconds_bucket":
                         var trigger = Trigger(s);

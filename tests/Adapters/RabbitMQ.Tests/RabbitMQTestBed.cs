@@ -69,10 +69,13 @@ internal sealed class RabbitMQTestBed : IAsyncDisposable
         return publisher;
     }
 
-    public async Task<RabbitMQTriggerConsumer> ConsumerAsync(TriggerRef trigger, string queue, Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler, ushort parallelism = 10)
+    public async Task<RabbitMQTriggerConsumer> ConsumerAsync(
+        TriggerRef trigger, string queue, Func<RabbitMQDelivery, CancellationToken, Task<DeliveryOutcome>> handler, ushort parallelism = 10, RabbitMQConsumerOptions? options = null)
     {
-        var consumer = await RabbitMQTriggerConsumer.StartAsync(
-            Connection, trigger, handler, Metrics, Instrumentation, new RabbitMQConsumerOptions { Queue = queue, Parallelism = parallelism });
+        options ??= new RabbitMQConsumerOptions();
+        options.Queue = queue;
+        options.Parallelism = parallelism;
+        var consumer = await RabbitMQTriggerConsumer.StartAsync(Connection, trigger, handler, Metrics, Instrumentation, options);
         _owned.Insert(0, consumer);
         return consumer;
     }

@@ -63,6 +63,13 @@ public sealed class LiveViewTests
         }
 
         Assert.Equal(expected.Select(e => $"demo/default/{e.Key}={string.Join(',', e.Value)}").Order(), shown.Order());
+
+        // Each row adds up: what reached the trigger (accepted + re-ingested replies) is what it delivered, filtered out,
+        // dead-lettered or dropped.
+        var rows = await page.EvaluateExpressionAsync<string[]>(
+            "[...document.querySelectorAll('#triggers tbody tr')].map(r => ['reached','delivered','filtered','dead_lettered','dropped'].map(f => r.querySelector(`[data-field=${f}]`).textContent.replace(/,/g, '')).join(','))");
+        Assert.Equal(5, rows.Length);
+        Assert.All(rows, row => Assert.Equal(row.Split(',').Select(long.Parse).First(), row.Split(',').Select(long.Parse).Skip(1).Sum()));
         Assert.True(expected.Values.Sum(v => v[0]) > 0);
         var final = await exporter.ScrapeAsync();
         Assert.Equal(scrape.Sum("kn_eventing_deliveries_total"), PrometheusText.Parse(final).Sum("kn_eventing_deliveries_total")); // the flow had settled

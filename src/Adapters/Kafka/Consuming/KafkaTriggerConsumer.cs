@@ -29,7 +29,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new(); // no new records
     private readonly CancellationTokenSource _aborting = new(); // the record in hand is given up (not committed)
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly HashSet<InvalidEventReason> _loggedReasons = [];
+    private readonly InvalidMessagePolicy<ConsumeResult<byte[]?, byte[]?>> _invalidMessages;
     private readonly Task _loop;
     private readonly TriggerConsumerHealth _health;
     private volatile bool _fatal;
@@ -56,6 +56,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
         _instrumentation = instrumentation;
         _options = options;
         _logger = logger;
+        _invalidMessages = new(metrics, trigger, options.OnInvalidMessage, logger, $"Consumer group {config.GroupId}");
         _health = metrics.RegisterConsumer(trigger);
         var builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, partitions) =>
@@ -350,19 +351,21 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             }
             catch (InvalidCloudEventException invalid)
             {
+                // The one rule for every broker (InvalidMessagePolicy): counted, no outcome, settled past unless the callback threw.
                 errorType = ErrorTypes.InvalidCloudEvent;
-                _metrics.RecordInvalidMessage(_trigger, invalid.Reason); // the one rule for every broker
-                if (_loggedReasons.Add(invalid.Reason))
+                if (_invalidMessages.Settle(record, invalid, record.TopicPartitionOffset.ToString()))
                 {
-                    LogInvalidRecord(_logger, _group, record.TopicPartitionOffset.ToString(), invalid.Message);
+                    _consumer.StoreOffset(record);
+                }
+                else
+                {
+                    ReadAgainAfterBackoff(record);
                 }
 
-                _options.OnInvalidMessage?.Invoke(record, invalid);
-                _consumer.StoreOffset(record);
                 return;
             }
 
-            var scope = _metrics.BeginDelivery(_trigger, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
+            var scope = _metrics.BeginDelivery(_trigger, cloudEvent);
             var outcome = _handler(new KafkaDelivery(record, cloudEvent, scope), token).GetAwaiter().GetResult();
             scope.Complete(outcome);
             _consumer.StoreOffset(record);
@@ -372,13 +375,19 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             // Not handled: read this record again after a backoff (nothing is skipped).
             errorType ??= ErrorTypes.FromException(ex);
             LogHandlerFailed(_logger, _trigger.ToString(), ex);
-            _consumer.Seek(record.TopicPartitionOffset);
-            _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
+            ReadAgainAfterBackoff(record);
         }
         finally
         {
             _instrumentation.RecordProcess(_topic, _group, Stopwatch.GetElapsedTime(start), errorType);
         }
+    }
+
+    /// <summary>Not settled: the record is read again, after <see cref="KafkaConsumerOptions.HandlerRetryBackoff"/> (nothing is skipped).</summary>
+    private void ReadAgainAfterBackoff(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        _consumer.Seek(record.TopicPartitionOffset);
+        _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions assigned")]
@@ -392,9 +401,6 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Consumer group {Group}: consume failed ({Error})")]
     private static partial void LogConsumeFailed(ILogger logger, string group, string error, Exception exception);
-
-    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Consumer group {Group}: a record that is not a valid CloudEvent was skipped at {Position} ({Detail}); further ones of this kind are counted, not logged")]
-    private static partial void LogInvalidRecord(ILogger logger, string group, string position, string detail);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The handler of trigger {Trigger} failed; the record is handled again")]
     private static partial void LogHandlerFailed(ILogger logger, string trigger, Exception exception);

@@ -35,7 +35,7 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _consumeGate = new(1, 1);
     private readonly TriggerConsumerHealth _health;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<InvalidEventReason, byte> _loggedReasons = new();
+    private readonly InvalidMessagePolicy<BasicDeliverEventArgs> _invalidMessages;
     private readonly IConnection _connection;
     private string? _consumerTag;
     private volatile bool _cancelling;
@@ -63,6 +63,7 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
         _instrumentation = instrumentation;
         _options = options;
         _logger = logger;
+        _invalidMessages = new(metrics, trigger, options.OnInvalidMessage, logger, $"Queue {queue}");
         _endpoint = new RabbitMQEndpoint(connection);
         _consumer = new AsyncEventingBasicConsumer(channel);
         _connection = connection;
@@ -235,15 +236,9 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
             }
             catch (InvalidCloudEventException invalid)
             {
-                // The one rule for every broker (KnativeEventingMetrics.RecordInvalidMessage): counted, no outcome, acknowledged past.
+                // The one rule for every broker (InvalidMessagePolicy): counted, no outcome, settled past unless the callback threw.
                 errorType = ErrorTypes.InvalidCloudEvent;
-                _metrics.RecordInvalidMessage(_trigger, invalid.Reason);
-                if (_loggedReasons.TryAdd(invalid.Reason, 0))
-                {
-                    LogInvalidMessage(_logger, _queue, invalid.Message);
-                }
-
-                if (!OfferInvalid(message, invalid))
+                if (!_invalidMessages.Settle(message, invalid, $"delivery tag {message.DeliveryTag}"))
                 {
                     await _channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
                     return;
@@ -253,7 +248,7 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
                 return;
             }
 
-            var scope = _metrics.BeginDelivery(_trigger, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
+            var scope = _metrics.BeginDelivery(_trigger, cloudEvent);
             DeliveryOutcome outcome;
             try
             {
@@ -283,21 +278,6 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
             {
                 Volatile.Read(ref _drained).TrySetResult();
             }
-        }
-    }
-
-    /// <summary>Hands an invalid message to the callback; false when the callback threw (the message is then requeued).</summary>
-    private bool OfferInvalid(BasicDeliverEventArgs message, InvalidCloudEventException invalid)
-    {
-        try
-        {
-            _options.OnInvalidMessage?.Invoke(message, invalid);
-            return true;
-        }
-        catch (Exception ex)
-        {
-            LogInvalidCallbackFailed(_logger, _queue, ex);
-            return false;
         }
     }
 
@@ -393,12 +373,6 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Acknowledging a message of queue {Queue} failed; RabbitMQ will deliver it again")]
     private static partial void LogAckFailed(ILogger logger, string queue, Exception exception);
-
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Queue {Queue}: a message that is not a valid CloudEvent was acknowledged past ({Detail}); further ones of this kind are counted, not logged")]
-    private static partial void LogInvalidMessage(ILogger logger, string queue, string detail);
-
-    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Queue {Queue}: the OnInvalidMessage callback failed; the message is returned to the queue")]
-    private static partial void LogInvalidCallbackFailed(ILogger logger, string queue, Exception exception);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "RabbitMQ cancelled the consumer of queue {Queue} (queue deleted or its node lost); the trigger receives nothing until the exporter restarts")]
     private static partial void LogCancelledByServer(ILogger logger, string queue);
