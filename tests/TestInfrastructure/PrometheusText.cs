@@ -91,8 +91,21 @@ public sealed partial class PrometheusText
     public IEnumerable<PrometheusSample> Find(string name, params (string Key, string Value)[] labels) =>
         Samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
 
-    /// <summary>The sum of the matching samples.</summary>
+    /// <summary>The sum of the matching samples; 0 when none match (see <see cref="Value"/> where the series must exist).</summary>
     public double Sum(string name, params (string Key, string Value)[] labels) => Find(name, labels).Sum(s => s.Value);
+
+    /// <summary>
+    /// The sum of the matching samples, which must exist: a zero check on a series that is gone (renamed, never
+    /// exported) fails here instead of passing as 0.
+    /// </summary>
+    /// <exception cref="Xunit.Sdk.XunitException">No sample matches.</exception>
+    public double Value(string name, params (string Key, string Value)[] labels)
+    {
+        var found = Find(name, labels).ToList();
+        return found.Count > 0
+            ? found.Sum(s => s.Value)
+            : throw new Xunit.Sdk.XunitException($"no series {name}{{{string.Join(",", labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} in the scrape");
+    }
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
     private static partial Regex SampleLine();

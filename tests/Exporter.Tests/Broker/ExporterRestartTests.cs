@@ -39,7 +39,7 @@ public sealed class ExporterRestartTests(RabbitMQFixture fixture)
 
         Assert.True(accepted >= 100, $"only {accepted} events before the restart");
         Assert.True(deliveredBefore + leaderboard.Events >= scoresAccepted, $"{scoresAccepted} scores acknowledged, {deliveredBefore} + {leaderboard.Events} delivered");
-        Assert.Equal(0, scrape.Sum("kn_eventing_backlog", ("kn_trigger_name", "leaderboard")));
+        Assert.Equal(0, scrape.Value("kn_eventing_backlog", ("kn_trigger_name", "leaderboard")));
         var queue = await RabbitMQManagement.WaitForAsync(() => fixture.Management.GetQueueAsync($"{prefix}.demo.default.leaderboard"), q => q.Messages == 0, TimeSpan.FromSeconds(30));
         Assert.Equal(0, queue.Messages);
     }

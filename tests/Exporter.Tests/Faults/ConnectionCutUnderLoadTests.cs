@@ -27,7 +27,8 @@ public sealed class ConnectionCutUnderLoadTests(RabbitMQFixture fixture, ITestOu
         var cuts = new List<int>();
         foreach (var received in new[] { 1500, 4000 })
         {
-            await Poll.UntilAsync(() => Task.FromResult(scenario.Subscriber.Received), r => r >= scenario.WarmedUp + received || load.IsCompleted, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+            var reached = await Poll.UntilAsync(() => Task.FromResult(scenario.Subscriber.Received), r => r >= scenario.WarmedUp + received || load.IsCompleted, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+            Assert.True(reached >= scenario.WarmedUp + received, $"only {reached - scenario.WarmedUp} of {received} deliveries before the cut");
             Assert.False(load.IsCompleted, "the load ended before the cut");
             cuts.Add(proxy.CutAll());
         }

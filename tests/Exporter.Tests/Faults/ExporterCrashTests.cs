@@ -76,12 +76,13 @@ internal static class ExporterCrash
         try
         {
             load = new IngressLoad().RunAsync(client, 300, TimeSpan.FromSeconds(10), n => LoadScenario.Event(brokerUrl, "crash", n));
-            await Poll.UntilAsync(() => Task.FromResult(subscriber.Received), r => r >= 600 || load.IsCompleted, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+            var warmed = await Poll.UntilAsync(() => Task.FromResult(subscriber.Received), r => r >= 600 || load.IsCompleted, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+            Assert.True(warmed >= 600, $"only {warmed} deliveries before the crash");
             Assert.False(load.IsCompleted, "the load ended before the crash");
             await first.KillAsync();
             // Requests the killed process had already written may still be read by the subscriber; they are
             // the first process's deliveries. Once its connections are closed, nothing of it is left to count.
-            await Poll.UntilAsync(() => Task.FromResult(subscriber.OpenConnections), n => n == 0, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10));
+            Assert.Equal(0, await Poll.UntilAsync(() => Task.FromResult(subscriber.OpenConnections), n => n == 0, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10)));
             receivedAtKill = subscriber.Received;
         }
         finally

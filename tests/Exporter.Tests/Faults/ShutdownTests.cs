@@ -95,8 +95,10 @@ internal static class SlowSubscriberShutdown
         var held = await Poll.UntilAsync(() => Task.FromResult(subscriber.Arrived), r => r > 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
         Assert.True(held > 0, $"no delivery reached the subscriber. Output:\n{exporter.Output}");
         using var http = new HttpClient();
-        var delivered = PrometheusText.Parse(await http.GetStringAsync($"http://127.0.0.1:{ports[1]}/metrics"))
-            .Sum("kn_eventing_deliveries_total", ("kn_trigger_name", LoadScenario.LoadTrigger));
+        var scrape = PrometheusText.Parse(await http.GetStringAsync($"http://127.0.0.1:{ports[1]}/metrics"));
+        // The trigger's attempts are in flight (held by the subscriber): its series exist, and no outcome is counted yet.
+        Assert.True(scrape.Value("kn_eventing_dispatch_active", ("kn_trigger_name", LoadScenario.LoadTrigger)) > 0, "no delivery in flight in the scrape");
+        var delivered = scrape.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", LoadScenario.LoadTrigger));
 
         var stopping = Stopwatch.StartNew();
         var exitCode = await exporter.StopAsync(TimeSpan.FromSeconds(60));
