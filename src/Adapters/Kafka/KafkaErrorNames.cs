@@ -9,7 +9,7 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// broker errors as <c>UNKNOWN_TOPIC_OR_PART</c>. Derived from Confluent.Kafka's <see cref="ErrorCode"/>
 /// names (Local_MsgTimedOut → _MSG_TIMED_OUT), cached, so no native call is needed.
 /// </summary>
-public static class KafkaErrorNames
+internal static class KafkaErrorNames
 {
     private static readonly ConcurrentDictionary<ErrorCode, string> Names = new();
 

@@ -68,7 +68,7 @@ public sealed class RabbitMQInstrumentation : IDisposable
     }
 
     /// <summary>How many recordings failed (and were dropped, never thrown) since the start.</summary>
-    public long RecordingFailures => _failures.Failures;
+    internal long RecordingFailures => _failures.Failures;
 
     /// <summary>Disposes the meter when this instance created it.</summary>
     public void Dispose()

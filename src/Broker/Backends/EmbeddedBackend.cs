@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.CloudEvents;
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
@@ -51,7 +52,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         {
             if (_closed)
             {
-                throw new EventPublishException(ErrorTypes.ConnectionRefused, "The broker is shutting down.", null);
+                throw new PublishRejectedException(ErrorTypes.ConnectionRefused, "The broker is shutting down.", null);
             }
 
             foreach (var (trigger, queue) in queues)
@@ -59,7 +60,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
                 if (queue.Pending + events.Count > capacity)
                 {
                     // The configured limit (Broker:QueueCapacity) of the slowest trigger: all or none, so nothing is accepted.
-                    throw new EventPublishException(ErrorTypes.QueueFull, $"The queue of trigger {trigger} holds {queue.Pending} of at most {capacity} events (Broker:QueueCapacity); retry later.", null);
+                    throw new PublishRejectedException(ErrorTypes.QueueFull, $"The queue of trigger {trigger} holds {queue.Pending} of at most {capacity} events (Broker:QueueCapacity); retry later.", null);
                 }
             }
 

@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.Broker.Publishing;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Dispatch;
 using Knative.Eventing.Metrics.Broker.Topology;
@@ -14,7 +15,7 @@ internal interface IEventBackend : IAsyncDisposable
     Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken);
 
     /// <summary>Stores the events for every trigger of the broker, all or none.</summary>
-    /// <exception cref="EventPublishException">The backend did not accept them (the ingress answers 503).</exception>
+    /// <exception cref="PublishRejectedException">The backend did not accept them (the ingress answers 503).</exception>
     Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken);
 
     /// <summary>

@@ -99,7 +99,14 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
         var producer = _producers[broker];
         foreach (var cloudEvent in events)
         {
-            await producer.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await producer.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KafkaProduceException ex)
+            {
+                throw new PublishRejectedException(ex.ErrorType, ex.Message, ex);
+            }
         }
 
         _disconnected = null; // stored: a broker answers

@@ -84,7 +84,14 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
         var publisher = _publishers[broker];
         foreach (var cloudEvent in events)
         {
-            await publisher.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await publisher.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RabbitMQPublishException ex)
+            {
+                throw new PublishRejectedException(ex.ErrorType, ex.Message, ex);
+            }
         }
     }
 

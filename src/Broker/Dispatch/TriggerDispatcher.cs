@@ -139,7 +139,7 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
             await replies.PublishAsync(trigger.Ref.Broker, [reply], cancellationToken).ConfigureAwait(false);
             attempt.Complete(202);
         }
-        catch (EventPublishException ex)
+        catch (PublishRejectedException ex)
         {
             attempt.Fail(ex.ErrorType);
             LogReplyLost(logger, trigger.Ref.ToString(), ex.ErrorType);

@@ -11,7 +11,7 @@ namespace Knative.Eventing.Metrics.Broker.Publishing;
 internal sealed class EventPublisher(IEventBackend backend, BrokerModel model)
 {
     /// <summary>Stamps and stores <paramref name="events"/> for every trigger of <paramref name="broker"/>.</summary>
-    /// <exception cref="EventPublishException">The backend did not accept them in time (the ingress answers 503).</exception>
+    /// <exception cref="PublishRejectedException">The backend did not accept them in time (the ingress answers 503).</exception>
     public async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
     {
         var arrival = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture);
@@ -28,7 +28,7 @@ internal sealed class EventPublisher(IEventBackend backend, BrokerModel model)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new EventPublishException(ErrorTypes.Timeout, $"The backend did not accept the event within {model.PublishTimeout}.", null);
+            throw new PublishRejectedException(ErrorTypes.Timeout, $"The backend did not accept the event within {model.PublishTimeout}.", null);
         }
     }
 }

@@ -57,7 +57,7 @@ internal static class IngressEndpoint
         {
             await publisher.PublishAsync(brokerRef, read.Events, context.RequestAborted);
         }
-        catch (EventPublishException ex)
+        catch (PublishRejectedException ex)
         {
             metrics.RecordIngress(brokerRef, eventType, Stopwatch.GetElapsedTime(start), 503, ex.ErrorType);
             context.Response.Headers.RetryAfter = "1";

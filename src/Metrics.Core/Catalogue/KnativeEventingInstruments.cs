@@ -7,7 +7,7 @@ namespace Knative.Eventing.Metrics;
 /// the single source from which <see cref="KnativeEventingMetrics"/> creates them and which
 /// <c>docs/metrics.md</c> documents (a test compares the two).
 /// </summary>
-public static class KnativeEventingInstruments
+internal static class KnativeEventingInstruments
 {
     /// <summary><c>kn.eventing.ingress.duration</c>.</summary>
     public static InstrumentDescriptor IngressDuration { get; } = new(

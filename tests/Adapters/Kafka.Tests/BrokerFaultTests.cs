@@ -30,7 +30,7 @@ public sealed class BrokerFaultTests(KafkaFixture fixture)
                 acknowledged.Add(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 return true;
             }
-            catch (EventPublishException ex)
+            catch (KafkaProduceException ex)
             {
                 failures.Add(ex.ErrorType);
                 return false;
@@ -91,7 +91,7 @@ public sealed class BrokerFaultTests(KafkaFixture fixture)
         await bed.ProduceAsync(0); // connections and metadata in place
 
         mock.PushRequestErrors(0 /* Produce */, ErrorCode.MsgSizeTooLarge);
-        var ex = await Assert.ThrowsAsync<EventPublishException>(() => bed.ProduceAsync(1));
+        var ex = await Assert.ThrowsAsync<KafkaProduceException>(() => bed.ProduceAsync(1));
         await bed.ProduceAsync(2);
 
         Assert.Equal("MSG_SIZE_TOO_LARGE", ex.ErrorType);

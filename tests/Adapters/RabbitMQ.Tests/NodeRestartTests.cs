@@ -42,7 +42,7 @@ public sealed class NodeRestartTests(RabbitMQFixture fixture)
         }
 
         await fixture.StopNodeAsync();
-        var duringOutage = await Assert.ThrowsAsync<EventPublishException>(() => PublishAsync(publisher, BeforeOutage));
+        var duringOutage = await Assert.ThrowsAsync<RabbitMQPublishException>(() => PublishAsync(publisher, BeforeOutage));
         failures.Add(duringOutage.ErrorType);
         await fixture.StartNodeAsync();
 
@@ -58,7 +58,7 @@ public sealed class NodeRestartTests(RabbitMQFixture fixture)
                     confirmed.Add(id);
                     break;
                 }
-                catch (EventPublishException ex) when (DateTime.UtcNow < deadline)
+                catch (RabbitMQPublishException ex) when (DateTime.UtcNow < deadline)
                 {
                     failures.Add(ex.ErrorType);
                     await Task.Delay(100); // a producer's retry backoff

@@ -14,7 +14,7 @@ public sealed class PublishFailureTests(RabbitMQFixture fixture)
         var publisher = await bed.PublisherAsync();
         var (properties, body) = RabbitMQTestBed.CloudEvent(1);
 
-        var ex = await Assert.ThrowsAsync<EventPublishException>(() => publisher.PublishAsync("nobody", properties, body, "t", null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<RabbitMQPublishException>(() => publisher.PublishAsync("nobody", properties, body, "t", null, CancellationToken.None));
 
         Assert.Equal("unroutable", ex.ErrorType);
         var collected = bed.Capture.Collect();
@@ -31,7 +31,7 @@ public sealed class PublishFailureTests(RabbitMQFixture fixture)
         var (properties, body) = RabbitMQTestBed.CloudEvent(1);
         await publisher.PublishAsync("k", properties, body, "t", null, CancellationToken.None);
 
-        var ex = await Assert.ThrowsAsync<EventPublishException>(() => publisher.PublishAsync("k", properties, body, "t", null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<RabbitMQPublishException>(() => publisher.PublishAsync("k", properties, body, "t", null, CancellationToken.None));
 
         Assert.Equal("nack", ex.ErrorType);
         var ingress = bed.Capture.Collect().Single(m => m.Name == "kn.eventing.ingress.duration");

@@ -3,7 +3,7 @@ using static Knative.Eventing.Metrics.KnativeAttributes;
 namespace Knative.Eventing.Metrics.CloudEvents;
 
 /// <summary>The instruments of the meter <see cref="KnativeEventingMeterNames.CloudEvents"/>.</summary>
-public static class CloudEventsInstruments
+internal static class CloudEventsInstruments
 {
     /// <summary><c>cloudevents.client.send.duration</c>.</summary>
     public static InstrumentDescriptor ClientSendDuration { get; } = new(

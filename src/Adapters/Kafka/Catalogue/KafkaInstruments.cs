@@ -4,7 +4,7 @@ using static Knative.Eventing.Metrics.MessagingAttributes;
 namespace Knative.Eventing.Metrics.Kafka;
 
 /// <summary>The instruments of the meter <see cref="KnativeEventingMeterNames.Kafka"/>.</summary>
-public static class KafkaInstruments
+internal static class KafkaInstruments
 {
     /// <summary>The <c>messaging.client.id</c> attribute (librdkafka's client instance name).</summary>
     public const string ClientId = "messaging.client.id";

@@ -5,7 +5,7 @@ namespace Knative.Eventing.Metrics.Kafka;
 
 /// <summary>
 /// Produces a broker's events to its topic and measures it: a produce returns only once the delivery
-/// report says the record was persisted, and throws <see cref="EventPublishException"/> otherwise (its
+/// report says the record was persisted, and throws <see cref="KafkaProduceException"/> otherwise (its
 /// <c>ErrorType</c> is librdkafka's error name, e.g. <c>_MSG_TIMED_OUT</c>); each outcome is recorded in
 /// <c>kn.eventing.ingress.duration</c> and the transport instruments. The wrapped producer stays yours
 /// (configure <c>acks=all</c> and idempotence as your durability needs).
@@ -67,7 +67,7 @@ public sealed class KafkaProducer
     /// <param name="cancellationToken">Cancels the wait (the record may still be delivered).</param>
     /// <returns>The persisted record's position.</returns>
     /// <exception cref="Knative.Eventing.Metrics.CloudEvents.InvalidCloudEventException">The event is not valid.</exception>
-    /// <exception cref="EventPublishException">The record was not persisted; <see cref="EventPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="KafkaProduceException">The record was not persisted; <see cref="KafkaProduceException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<TopicPartitionOffset> PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
@@ -84,7 +84,7 @@ public sealed class KafkaProducer
     /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this call.</param>
     /// <param name="cancellationToken">Cancels the wait (the record may still be delivered).</param>
     /// <returns>The persisted record's position.</returns>
-    /// <exception cref="EventPublishException">The record was not persisted; <see cref="EventPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="KafkaProduceException">The record was not persisted; <see cref="KafkaProduceException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<TopicPartitionOffset> PublishAsync(Message<byte[]?, byte[]?> message, string? eventType, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
@@ -126,7 +126,7 @@ public sealed class KafkaProducer
         Record(ingressStart, start, eventType, errorType);
         if (errorType is not null)
         {
-            throw new EventPublishException(errorType, $"Kafka did not persist the event on topic '{_topic}': {errorType}.", failure);
+            throw new KafkaProduceException(errorType, $"Kafka did not persist the event on topic '{_topic}': {errorType}.", failure);
         }
 
         return result!.TopicPartitionOffset;

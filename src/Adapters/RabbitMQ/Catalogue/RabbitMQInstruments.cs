@@ -4,7 +4,7 @@ using static Knative.Eventing.Metrics.MessagingAttributes;
 namespace Knative.Eventing.Metrics.RabbitMQ;
 
 /// <summary>The instruments of the meter <see cref="KnativeEventingMeterNames.RabbitMQ"/>.</summary>
-public static class RabbitMQInstruments
+internal static class RabbitMQInstruments
 {
     /// <summary>The <c>rabbitmq.shutdown.initiator</c> attribute: <c>application</c>, <c>library</c> or <c>peer</c>.</summary>
     public const string ShutdownInitiator = "rabbitmq.shutdown.initiator";

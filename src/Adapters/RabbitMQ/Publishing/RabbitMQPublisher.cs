@@ -6,7 +6,7 @@ namespace Knative.Eventing.Metrics.RabbitMQ;
 
 /// <summary>
 /// Publishes a broker's events to its RabbitMQ exchange with publisher confirms and measures it: a
-/// publish returns only once the broker confirmed it, and throws <see cref="EventPublishException"/>
+/// publish returns only once the broker confirmed it, and throws <see cref="RabbitMQPublishException"/>
 /// when the broker nacked it, could not route it, did not confirm in time or the connection was lost;
 /// each outcome is recorded in <c>kn.eventing.ingress.duration</c> and the transport instruments.
 /// Thread-safe; reconnects through RabbitMQ.Client's automatic recovery.
@@ -78,7 +78,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (the event may still have reached the broker).</param>
     /// <returns>A task that completes when the broker confirmed the event.</returns>
     /// <exception cref="Knative.Eventing.Metrics.CloudEvents.InvalidCloudEventException">The event is not valid.</exception>
-    /// <exception cref="EventPublishException">The broker did not accept the event; <see cref="EventPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
@@ -102,7 +102,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// </param>
     /// <param name="cancellationToken">Cancels the wait (the event may still have reached the broker).</param>
     /// <returns>A task that completes when the broker confirmed the event.</returns>
-    /// <exception cref="EventPublishException">The broker did not accept the event; <see cref="EventPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task PublishAsync(
         string routingKey,
@@ -137,7 +137,7 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         Record(ingressStart, publishStart, eventType, errorType);
         if (failure is not null)
         {
-            throw new EventPublishException(
+            throw new RabbitMQPublishException(
                 errorType!,
                 $"RabbitMQ did not accept the event for exchange '{_exchange}' (routing key '{routingKey}'): {errorType}.",
                 failure);

@@ -1,17 +1,16 @@
-namespace Knative.Eventing.Metrics;
+namespace Knative.Eventing.Metrics.Kafka;
 
 /// <summary>
-/// A backend did not accept an event (nack, unroutable, timeout, connection lost, …). Thrown by the
-/// adapters' publishing helpers so that the caller, not the metrics, decides what the producer is
-/// told (a broker ingress answers 503 and the producer retries); the failure is already counted.
+/// Kafka did not persist an event (delivery report with an error, timeout, no broker, ...). Thrown so that the caller, not the metrics, decides what the producer is told (a broker ingress
+/// answers 503 and the producer retries); the failure is already counted with <see cref="ErrorType"/>.
 /// </summary>
-public sealed class EventPublishException : Exception
+public sealed class KafkaProduceException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="errorType">The <c>error.type</c> recorded for the failure (see <see cref="ErrorTypes"/>).</param>
     /// <param name="message">What happened.</param>
     /// <param name="innerException">The client's exception, when there is one.</param>
-    public EventPublishException(string errorType, string message, Exception? innerException)
+    public KafkaProduceException(string errorType, string message, Exception? innerException)
         : base(message, innerException)
     {
         ErrorType = errorType;
