@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Knative.Eventing.Metrics.CloudEvents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Knative.Eventing.Metrics.Kafka;
+
+/// <summary>The consumer's log messages.</summary>
+public sealed partial class KafkaTriggerConsumer
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions assigned")]
+    private static partial void LogAssigned(ILogger logger, string group, int count);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions revoked")]
+    private static partial void LogRevoked(ILogger logger, string group, int count);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Consumer group {Group}: client error {Error}: {Reason}")]
+    private static partial void LogClientError(ILogger logger, string group, string error, string reason);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Consumer group {Group}: consume failed ({Error})")]
+    private static partial void LogConsumeFailed(ILogger logger, string group, string error, Exception exception);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The handler of trigger {Trigger} failed; the record is handled again")]
+    private static partial void LogHandlerFailed(ILogger logger, string trigger, Exception exception);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Consumer group {Group}: commit failed ({Error})")]
+    private static partial void LogCommitFailed(ILogger logger, string group, string error, Exception exception);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Consumer group {Group}: the consume loop failed")]
+    private static partial void LogLoopFailed(ILogger logger, string group, Exception exception);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Consumer group {Group}: a handler did not return within {Grace} of being cancelled; closing anyway")]
+    private static partial void LogHandlerIgnoredCancellation(ILogger logger, string group, TimeSpan grace);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Consumer group {Group}: closing failed")]
+    private static partial void LogCloseFailed(ILogger logger, string group, Exception exception);
+}
