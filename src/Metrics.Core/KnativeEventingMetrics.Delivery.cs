@@ -14,7 +14,8 @@ public sealed partial class KnativeEventingMetrics
     /// <param name="trigger">The trigger.</param>
     /// <param name="eventType">The CloudEvent type.</param>
     /// <param name="duration">The elapsed time.</param>
-    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is on.</param>
+    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is
+    /// on.</param>
     public void RecordProcess(TriggerRef trigger, string? eventType, TimeSpan duration, string? eventSource = null)
     {
         try
@@ -48,7 +49,8 @@ public sealed partial class KnativeEventingMetrics
     /// <param name="trigger">The trigger.</param>
     /// <param name="eventType">The CloudEvent type.</param>
     /// <param name="duration">The time waited; a negative value (clock skew between hosts) is recorded as 0.</param>
-    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is on.</param>
+    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is
+    /// on.</param>
     public void RecordQueueDuration(TriggerRef trigger, string? eventType, TimeSpan duration, string? eventSource = null)
     {
         try
@@ -101,9 +103,11 @@ public sealed partial class KnativeEventingMetrics
     /// <param name="trigger">The trigger.</param>
     /// <param name="eventType">The CloudEvent type.</param>
     /// <param name="arrivalTime">The event's <c>knativearrivaltime</c>, when present (for <c>kn.eventing.queue.duration</c>).</param>
-    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is on.</param>
+    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is
+    /// on.</param>
     /// <returns>The scope of this event and trigger.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="trigger"/> is null (a programming error, raised where the scope is created).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="trigger"/> is null (a programming error, raised where the scope is
+    /// created).</exception>
     public DeliveryScope BeginDelivery(TriggerRef trigger, string? eventType, DateTimeOffset? arrivalTime, string? eventSource)
     {
         ArgumentNullException.ThrowIfNull(trigger);
@@ -114,7 +118,8 @@ public sealed partial class KnativeEventingMetrics
     /// <param name="trigger">The trigger.</param>
     /// <param name="eventType">The CloudEvent type.</param>
     /// <param name="outcome">The final outcome.</param>
-    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is on.</param>
+    /// <param name="eventSource">The CloudEvent source; recorded only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/> is
+    /// on.</param>
     public void RecordDelivery(TriggerRef trigger, string? eventType, DeliveryOutcome outcome, string? eventSource = null)
     {
         try
@@ -158,7 +163,13 @@ public sealed partial class KnativeEventingMetrics
         RecordInvalidEvent(trigger.Broker, reason);
     }
 
-    internal void CompleteDispatch(TriggerRef trigger, string destination, string? boundEventType, long startTimestamp, int? statusCode, string? errorType)
+    internal void CompleteDispatch(
+        TriggerRef trigger,
+        string destination,
+        string? boundEventType,
+        long startTimestamp,
+        int? statusCode,
+        string? errorType)
     {
         try
         {

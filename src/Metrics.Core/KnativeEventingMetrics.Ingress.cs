@@ -47,7 +47,8 @@ public sealed partial class KnativeEventingMetrics
         }
     }
 
-    /// <summary>Counts one event rejected as not a valid CloudEvent in <c>kn.eventing.events.invalid</c> (at ingress: see <see cref="RecordInvalidMessage"/> for messages read back from the backend).</summary>
+    /// <summary>Counts one event rejected as not a valid CloudEvent in <c>kn.eventing.events.invalid</c> (at ingress: see <see
+    /// cref="RecordInvalidMessage"/> for messages read back from the backend).</summary>
     /// <param name="broker">The broker that rejected it.</param>
     /// <param name="reason">Why.</param>
     public void RecordInvalidEvent(BrokerRef broker, InvalidEventReason reason)

@@ -76,7 +76,10 @@ internal static class KnativeMeters
     /// <param name="descriptor">The instrument.</param>
     /// <param name="observe">Returns the current measurements (from a cache, never from I/O).</param>
     /// <returns>The gauge.</returns>
-    public static ObservableGauge<T> CreateObservableGauge<T>(this Meter meter, InstrumentDescriptor descriptor, Func<IEnumerable<Measurement<T>>> observe)
+    public static ObservableGauge<T> CreateObservableGauge<T>(
+        this Meter meter,
+        InstrumentDescriptor descriptor,
+        Func<IEnumerable<Measurement<T>>> observe)
         where T : struct
     {
         ArgumentNullException.ThrowIfNull(meter);

@@ -34,7 +34,9 @@ internal static class KafkaErrorNames
         for (var i = 0; i < name.Length; i++)
         {
             var ch = name[i];
-            if (char.IsUpper(ch) && i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
+            var wordStart = char.IsLower(name[Math.Max(i - 1, 0)])
+                || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[Math.Max(i - 1, 0)]));
+            if (char.IsUpper(ch) && i > 0 && wordStart)
             {
                 snake.Append('_');
             }

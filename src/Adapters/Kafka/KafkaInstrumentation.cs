@@ -31,12 +31,16 @@ public sealed class KafkaInstrumentation : IDisposable
     {
     }
 
-    /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>, logging recording failures to <paramref name="logger"/>.</summary>
+    /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>, logging recording failures to <paramref
+    /// name="logger"/>.</summary>
     /// <param name="meterFactory">The meter factory.</param>
     /// <param name="logger">Where a failed recording is logged (once per kind); it is never thrown.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public KafkaInstrumentation(IMeterFactory meterFactory, ILogger logger)
-        : this(meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)), ownsMeter: false, logger ?? throw new ArgumentNullException(nameof(logger)))
+        : this(
+            meterFactory ?? throw new ArgumentNullException(nameof(meterFactory)),
+            ownsMeter: false,
+            logger ?? throw new ArgumentNullException(nameof(logger)))
     {
     }
 

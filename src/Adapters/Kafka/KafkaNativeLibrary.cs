@@ -24,9 +24,12 @@ public static class KafkaNativeLibrary
     private static bool _checked;
 
     /// <summary>The librdkafka version this Confluent.Kafka needs at least: its own major.minor (Confluent releases both together).</summary>
-    public static Version Required { get; } = new(typeof(Library).Assembly.GetName().Version!.Major, typeof(Library).Assembly.GetName().Version!.Minor);
+    public static Version Required { get; } = new(
+        typeof(Library).Assembly.GetName().Version!.Major,
+        typeof(Library).Assembly.GetName().Version!.Minor);
 
-    /// <summary>The file librdkafka was loaded from by <see cref="EnsureLoaded"/>; <see langword="null"/> when it was loaded by the default search or before the first call.</summary>
+    /// <summary>The file librdkafka was loaded from by <see cref="EnsureLoaded"/>; <see langword="null"/> when it was loaded by the default search or
+    /// before the first call.</summary>
     public static string? LoadedFrom
     {
         get
@@ -43,7 +46,8 @@ public static class KafkaNativeLibrary
     /// else by the default search, and checks that its version is at least <see cref="Required"/>. Does
     /// nothing after the first successful call.
     /// </summary>
-    /// <param name="path">A librdkafka file to load instead of the bundled one (e.g. a system build with other security plugins); <see langword="null"/> for the bundled one.</param>
+    /// <param name="path">A librdkafka file to load instead of the bundled one (e.g. a system build with other security plugins); <see
+    /// langword="null"/> for the bundled one.</param>
     /// <returns>The loaded library's version, as librdkafka reports it.</returns>
     /// <exception cref="InvalidOperationException">
     /// The library loaded (or already loaded by the application before this call) is older than
@@ -64,14 +68,19 @@ public static class KafkaNativeLibrary
             {
                 var handle = IntPtr.Zero;
                 _loadedFrom = path is not null
-                    ? (NativeLibrary.TryLoad(path, out handle) ? path : throw new InvalidOperationException($"librdkafka could not be loaded from '{path}' (a missing file or a missing dependency of it)."))
+                    ? (NativeLibrary.TryLoad(
+                        path,
+                        out handle) ? path : throw new InvalidOperationException($"librdkafka could not be loaded from '{path}' (a missing file or " +
+                            $"a missing dependency of it)."))
                     : BundledCandidates().FirstOrDefault(file => NativeLibrary.TryLoad(file, out handle));
                 if (_loadedFrom is not null)
                 {
                     // Confluent.Kafka binds librdkafka through DllImport: resolve its names to the chosen file.
                     // (Library.Load(path) would dlopen through an unversioned libdl.so that glibc 2.34+ machines lack.)
                     var chosen = handle;
-                    NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, _, _) => ConfluentLibraryNames.Contains(name) ? chosen : IntPtr.Zero);
+                    NativeLibrary.SetDllImportResolver(
+                        typeof(Library).Assembly,
+                        (name, _, _) => ConfluentLibraryNames.Contains(name) ? chosen : IntPtr.Zero);
                 }
 
                 Library.Load();
@@ -82,10 +91,15 @@ public static class KafkaNativeLibrary
             {
                 var where = alreadyLoaded
                     ? "loaded by the application before the Kafka adapter (build no Kafka client before calling KafkaNativeLibrary.EnsureLoaded)"
-                    : _loadedFrom is null ? "found by the default library search (the bundled librdkafka.redist files are not beside the application)" : $"loaded from '{_loadedFrom}'";
+
+                        : _loadedFrom is null
+                        ? "found by the default library search (the bundled librdkafka.redist files are not beside the application)"
+                        : $"loaded from '{_loadedFrom}'";
                 throw new InvalidOperationException(
-                    $"librdkafka {Library.VersionString} was {where}, but Confluent.Kafka {typeof(Library).Assembly.GetName().Version!.ToString(3)} needs librdkafka {Required} or later: "
-                    + "its consumers would fail with EntryPointNotFoundException. Deploy the librdkafka.redist files with the application (the default), or point to a librdkafka of that version.");
+                    $"librdkafka {Library.VersionString} was {where}, but Confluent.Kafka " +
+                        $"{typeof(Library).Assembly.GetName().Version!.ToString(3)} needs librdkafka {Required} or later: "
+                    + "its consumers would fail with EntryPointNotFoundException. Deploy the librdkafka.redist files with the application (the " +
+                        "default), or point to a librdkafka of that version.");
             }
 
             _checked = true;

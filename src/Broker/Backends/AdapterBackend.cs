@@ -73,9 +73,15 @@ internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
     /// <summary>Closes the backend's own clients (publishers, producers, connections).</summary>
     protected abstract ValueTask DisposeClientsAsync();
 
-    [LoggerMessage(EventId = 410, Level = LogLevel.Warning, Message = "Trigger consumers did not stop within {Waited}; their unacknowledged messages stay in the broker")]
+    [LoggerMessage(
+        EventId = 410,
+        Level = LogLevel.Warning,
+        Message = "Trigger consumers did not stop within {Waited}; their unacknowledged messages stay in the broker")]
     private static partial void LogNotStopped(ILogger logger, TimeSpan waited);
 
-    [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "A trigger consumer failed while stopping; its unacknowledged messages stay in the broker")]
+    [LoggerMessage(
+        EventId = 411,
+        Level = LogLevel.Warning,
+        Message = "A trigger consumer failed while stopping; its unacknowledged messages stay in the broker")]
     private static partial void LogStopFailed(ILogger logger, Exception exception);
 }

@@ -32,7 +32,12 @@ internal static class BackendFactory
         ILoggerFactory loggers) => BrokerClass(options.Backend) switch
         {
             "RabbitMQBroker" => new RabbitMQBackend(
-                RabbitMQNodes.Parse(options.RabbitMQ), RabbitMQQueueType.Parse(options.RabbitMQQueueType), options.ResourcePrefix, metrics, rabbitMQ(), loggers),
+                RabbitMQNodes.Parse(options.RabbitMQ),
+                RabbitMQQueueType.Parse(options.RabbitMQQueueType),
+                options.ResourcePrefix,
+                metrics,
+                rabbitMQ(),
+                loggers),
             "Kafka" => new KafkaBackend(
                 options.Kafka,
                 string.IsNullOrWhiteSpace(options.LibrdkafkaPath) ? null : options.LibrdkafkaPath,

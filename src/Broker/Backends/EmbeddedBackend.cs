@@ -60,7 +60,10 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
                 if (queue.Pending + events.Count > capacity)
                 {
                     // The configured limit (Broker:QueueCapacity) of the slowest trigger: all or none, so nothing is accepted.
-                    throw new PublishRejectedException(ErrorTypes.QueueFull, $"The queue of trigger {trigger} holds {queue.Pending} of at most {capacity} events (Broker:QueueCapacity); retry later.", null);
+                    throw new PublishRejectedException(
+                        ErrorTypes.QueueFull,
+                        $"The queue of trigger {trigger} holds {queue.Pending} of at most {capacity} events (Broker:QueueCapacity); retry later.",
+                        null);
                 }
             }
 
@@ -143,7 +146,13 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         await queue.Drained.ConfigureAwait(false);
     }
 
-    private async Task DeliverAsync(TriggerModel trigger, TriggerQueue queue, CloudEvent cloudEvent, DispatchEvent dispatch, DeliverySlot slot, TriggerConsumerHealth health)
+    private async Task DeliverAsync(
+        TriggerModel trigger,
+        TriggerQueue queue,
+        CloudEvent cloudEvent,
+        DispatchEvent dispatch,
+        DeliverySlot slot,
+        TriggerConsumerHealth health)
     {
         try
         {
@@ -173,7 +182,8 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     /// </summary>
     private sealed class TriggerQueue
     {
-        private readonly Channel<CloudEvent> _channel = Channel.CreateUnbounded<CloudEvent>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
+        private readonly Channel<CloudEvent> _channel =
+            Channel.CreateUnbounded<CloudEvent>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
         private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _pending;
         private volatile bool _completed;

@@ -6,7 +6,12 @@ using Knative.Eventing.Metrics.Broker.Topology;
 namespace Knative.Eventing.Metrics.Broker.Backends;
 
 /// <summary>Hands a taken event to its trigger's dispatcher with the delivery's parallelism slot; returns the final outcome.</summary>
-internal delegate Task<DeliveryOutcome> DispatchEvent(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, DeliverySlot slot, CancellationToken cancellationToken);
+internal delegate Task<DeliveryOutcome> DispatchEvent(
+    TriggerModel trigger,
+    CloudEvent cloudEvent,
+    DeliveryScope scope,
+    DeliverySlot slot,
+    CancellationToken cancellationToken);
 
 /// <summary>Where a broker's events are stored between ingress and dispatch.</summary>
 internal interface IEventBackend : IAsyncDisposable

@@ -18,7 +18,14 @@ namespace Knative.Eventing.Metrics.Broker.Backends;
 /// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
 /// Operators' librdkafka properties (<see cref="KafkaClientProperties"/>) go over the defaults.
 /// </summary>
-internal sealed partial class KafkaBackend(string bootstrapServers, string? librdkafkaPath, KafkaClientProperties properties, string prefix, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
+internal sealed partial class KafkaBackend(
+    string bootstrapServers,
+    string? librdkafkaPath,
+    KafkaClientProperties properties,
+    string prefix,
+    KnativeEventingMetrics metrics,
+    KafkaInstrumentation instrumentation,
+    ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
 {
     private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KafkaProducer> _producers = [];
@@ -45,7 +52,9 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
 
         try
         {
-            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig(ConsumerConfig(bootstrapServers, properties)) { GroupId = "knative-eventing-metrics-validation" }).Build();
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig(ConsumerConfig(
+                bootstrapServers,
+                properties)) { GroupId = "knative-eventing-metrics-validation" }).Build();
         }
         catch (Exception refusal) when (KafkaClientProperties.IsRefusal(refusal))
         {
@@ -84,7 +93,13 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
 
         foreach (var broker in model.Brokers)
         {
-            _producers[broker] = await KafkaProducer.CreateAsync(_producer, broker, metrics, instrumentation, new KafkaProducerOptions { Topic = Topic(broker), RecordIngress = false, Formatter = Formatter }, cancellationToken).ConfigureAwait(false);
+            _producers[broker] = await KafkaProducer.CreateAsync(
+                _producer,
+                broker,
+                metrics,
+                instrumentation,
+                new KafkaProducerOptions { Topic = Topic(broker), RecordIngress = false, Formatter = Formatter },
+                cancellationToken).ConfigureAwait(false);
         }
 
         var config = ConsumerConfig(bootstrapServers, properties);
@@ -140,7 +155,12 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
     private static ConsumerConfig ConsumerConfig(string bootstrapServers, KafkaClientProperties properties) =>
         properties.ForConsumer(new ConsumerConfig { BootstrapServers = bootstrapServers, AllowAutoCreateTopics = true, StatisticsIntervalMs = 5000 });
 
-    private async Task StartTriggerAsync(TriggerModel trigger, ConsumerConfig config, DispatchEvent dispatch, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    private async Task StartTriggerAsync(
+        TriggerModel trigger,
+        ConsumerConfig config,
+        DispatchEvent dispatch,
+        TimeSpan drainTimeout,
+        CancellationToken cancellationToken)
     {
         var group = KafkaNames.ConsumerGroup(trigger.Ref, prefix);
         var consumer = await KafkaTriggerConsumer.StartAsync(
@@ -149,7 +169,13 @@ internal sealed partial class KafkaBackend(string bootstrapServers, string? libr
             (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.Consumer, ct),
             metrics,
             instrumentation,
-            new KafkaConsumerOptions { Topic = Topic(trigger.Ref.Broker), GroupId = group, CommitInterval = TimeSpan.FromMilliseconds(500), DrainTimeout = drainTimeout },
+            new KafkaConsumerOptions
+            {
+                Topic = Topic(trigger.Ref.Broker),
+                GroupId = group,
+                CommitInterval = TimeSpan.FromMilliseconds(500),
+                DrainTimeout = drainTimeout,
+            },
             loggers.CreateLogger<KafkaBackend>(),
             cancellationToken).ConfigureAwait(false);
         Consumers.Add(consumer);

@@ -20,7 +20,13 @@ namespace Knative.Eventing.Metrics.Broker.Backends;
 /// server stops reading from a connection that publishes, which would also hold that connection's acks
 /// and so stop the deliveries that drain the queues.
 /// </summary>
-internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueType, string prefix, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
+internal sealed partial class RabbitMQBackend(
+    RabbitMQNodes nodes,
+    string queueType,
+    string prefix,
+    KnativeEventingMetrics metrics,
+    RabbitMQInstrumentation instrumentation,
+    ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
 {
     private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, RabbitMQPublisher> _publishers = [];
@@ -42,11 +48,20 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
         {
             foreach (var broker in model.Brokers)
             {
-                await setup.ExchangeDeclareAsync(Exchange(broker), ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await setup.ExchangeDeclareAsync(
+                    Exchange(broker),
+                    ExchangeType.Fanout,
+                    durable: true,
+                    autoDelete: false,
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var trigger in model.TriggersOf(broker))
                 {
                     await DeclareQueueAsync(setup, trigger, cancellationToken).ConfigureAwait(false);
-                    await setup.QueueBindAsync(Queue(trigger.Ref), Exchange(broker), string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await setup.QueueBindAsync(
+                        Queue(trigger.Ref),
+                        Exchange(broker),
+                        string.Empty,
+                        cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -59,7 +74,13 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
         {
             _publishers[broker] = await RabbitMQPublisher.CreateAsync(
                 _publishing, broker, metrics, instrumentation,
-                new RabbitMQPublisherOptions { Exchange = Exchange(broker), RecordIngress = false, Mandatory = model.TriggersOf(broker).Any(), Formatter = Formatter },
+                new RabbitMQPublisherOptions
+                {
+                    Exchange = Exchange(broker),
+                    RecordIngress = false,
+                    Mandatory = model.TriggersOf(broker).Any(),
+                    Formatter = Formatter,
+                },
                 cancellationToken).ConfigureAwait(false);
         }
 
@@ -71,7 +92,13 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
                 (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.Consumer, ct),
                 metrics,
                 instrumentation,
-                new RabbitMQConsumerOptions { Queue = Queue(trigger.Ref), Parallelism = (ushort)trigger.Parallelism, DrainTimeout = model.DrainTimeout, Formatter = Formatter },
+                new RabbitMQConsumerOptions
+                {
+                    Queue = Queue(trigger.Ref),
+                    Parallelism = (ushort)trigger.Parallelism,
+                    DrainTimeout = model.DrainTimeout,
+                    Formatter = Formatter,
+                },
                 loggers.CreateLogger<RabbitMQBackend>(),
                 cancellationToken).ConfigureAwait(false);
             Consumers.Add(consumer);
@@ -138,19 +165,30 @@ internal sealed partial class RabbitMQBackend(RabbitMQNodes nodes, string queueT
         var queue = Queue(trigger.Ref);
         try
         {
-            await setup.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, RabbitMQQueueType.Arguments(queueType, trigger.SingleActiveConsumer), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await setup.QueueDeclareAsync(
+                queue,
+                durable: true,
+                exclusive: false,
+                autoDelete: false,
+                RabbitMQQueueType.Arguments(queueType, trigger.SingleActiveConsumer),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (global::RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
         {
             throw new InvalidOperationException(
-                $"RabbitMQ refused to declare queue '{queue}' of trigger {trigger.Ref} as a {queueType} queue{(trigger.SingleActiveConsumer ? " with single active consumer" : string.Empty)}: "
-                + $"{ex.ShutdownReason.ReplyText}. The queue exists with other arguments: set Broker:RabbitMQQueueType (and the trigger's SingleActiveConsumer) to what it has, "
+                $"RabbitMQ refused to declare queue '{queue}' of trigger {trigger.Ref} as a {queueType} " +
+                    $"queue{(trigger.SingleActiveConsumer ? " with single active consumer" : string.Empty)}: "
+                + $"{ex.ShutdownReason.ReplyText}. The queue exists with other arguments: set Broker:RabbitMQQueueType (and the trigger's " +
+                    $"SingleActiveConsumer) to what it has, "
                 + "or move its messages to a new queue (e.g. a shovel) and delete it.",
                 ex);
         }
     }
 
-    [LoggerMessage(EventId = 430, Level = LogLevel.Information, Message = "RabbitMQ: {Nodes} node(s) to connect to, trigger queues of type {QueueType}")]
+    [LoggerMessage(
+        EventId = 430,
+        Level = LogLevel.Information,
+        Message = "RabbitMQ: {Nodes} node(s) to connect to, trigger queues of type {QueueType}")]
     private static partial void LogNodes(ILogger logger, int nodes, string queueType);
 
     private string Exchange(BrokerRef broker) => RabbitMQNames.Exchange(broker, prefix);

@@ -10,7 +10,8 @@ namespace Knative.Eventing.Metrics.Broker.Backends;
 internal sealed record RabbitMQNodes(Uri First, IReadOnlyList<AmqpTcpEndpoint> Endpoints)
 {
     /// <summary>Parses the setting.</summary>
-    /// <exception cref="InvalidOperationException">A URI is malformed, not amqp(s), or names another user or virtual host; the message names the setting.</exception>
+    /// <exception cref="InvalidOperationException">A URI is malformed, not amqp(s), or names another user or virtual host; the message names the
+    /// setting.</exception>
     public static RabbitMQNodes Parse(string setting)
     {
         var parts = setting.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -49,8 +50,12 @@ internal sealed record RabbitMQNodes(Uri First, IReadOnlyList<AmqpTcpEndpoint> E
         return new RabbitMQNodes(uris[0], endpoints);
     }
 
-    private static string Redacted(Uri uri) => string.IsNullOrEmpty(uri.UserInfo) ? uri.ToString() : uri.ToString().Replace(uri.UserInfo + "@", "…@", StringComparison.Ordinal);
+    private static string Redacted(Uri uri) => string.IsNullOrEmpty(uri.UserInfo) ? uri.ToString() : uri.ToString().Replace(
+        uri.UserInfo + "@",
+        "…@",
+        StringComparison.Ordinal);
 
     private static InvalidOperationException Invalid(string value, string reason) =>
-        new($"Invalid broker configuration: Broker:RabbitMQ: '{(Uri.TryCreate(value, UriKind.Absolute, out var u) ? Redacted(u) : value)}' {reason}.");
+        new($"Invalid broker configuration: Broker:RabbitMQ: '{(Uri.TryCreate(value, UriKind.Absolute, out var u) ? Redacted(u) : value)}' " +
+            $"{reason}.");
 }

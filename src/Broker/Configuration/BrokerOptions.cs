@@ -14,13 +14,15 @@ internal sealed class BrokerOptions
     /// <summary>How long the ingress waits for the backend to accept an event before answering 503.</summary>
     public string PublishTimeout { get; set; } = "PT5S";
 
-    /// <summary>Events a trigger's embedded queue holds; past it the ingress answers 503 at once (<c>error.type</c> <c>queue_full</c>) and the producer retries.</summary>
+    /// <summary>Events a trigger's embedded queue holds; past it the ingress answers 503 at once (<c>error.type</c> <c>queue_full</c>) and the
+    /// producer retries.</summary>
     public int QueueCapacity { get; set; } = 10_000;
 
     /// <summary>How long a graceful shutdown waits for in-flight deliveries.</summary>
     public string DrainTimeout { get; set; } = "PT10S";
 
-    /// <summary>Prefix of backend resource names: exchanges and queues <c>{prefix}.{ns}.{broker}[.{trigger}]</c>, topics <c>{prefix}-broker-{ns}-{name}</c>, groups <c>{prefix}-trigger-{ns}-{name}</c>. Default <c>knative</c> (Knative's names).</summary>
+    /// <summary>Prefix of backend resource names: exchanges and queues <c>{prefix}.{ns}.{broker}[.{trigger}]</c>, topics
+    /// <c>{prefix}-broker-{ns}-{name}</c>, groups <c>{prefix}-trigger-{ns}-{name}</c>. Default <c>knative</c> (Knative's names).</summary>
     public string ResourcePrefix { get; set; } = "knative";
 
     /// <summary>
@@ -45,10 +47,12 @@ internal sealed class BrokerOptions
     /// </summary>
     public Dictionary<string, string> KafkaProperties { get; set; } = [];
 
-    /// <summary>librdkafka properties for the producer only (<c>linger.ms</c>, <c>compression.type</c>, <c>client.id</c>, …), over <see cref="KafkaProperties"/>.</summary>
+    /// <summary>librdkafka properties for the producer only (<c>linger.ms</c>, <c>compression.type</c>, <c>client.id</c>, …), over <see
+    /// cref="KafkaProperties"/>.</summary>
     public Dictionary<string, string> KafkaProducerProperties { get; set; } = [];
 
-    /// <summary>librdkafka properties for the trigger consumers only (<c>session.timeout.ms</c>, <c>fetch.*</c>, <c>client.id</c>, …), over <see cref="KafkaProperties"/>.</summary>
+    /// <summary>librdkafka properties for the trigger consumers only (<c>session.timeout.ms</c>, <c>fetch.*</c>, <c>client.id</c>, …), over <see
+    /// cref="KafkaProperties"/>.</summary>
     public Dictionary<string, string> KafkaConsumerProperties { get; set; } = [];
 
     /// <summary>

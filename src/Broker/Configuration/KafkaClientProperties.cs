@@ -30,7 +30,7 @@ internal sealed class KafkaClientProperties
 
     private static readonly Dictionary<string, string> ReservedForConsumer = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["group.id"] = $"each trigger has its own group, {Knative.Eventing.Metrics.Kafka.KafkaNames.ConsumerGroup(new TriggerRef(new BrokerRef("{namespace}", "{broker}"), "{name}"), "{prefix}")}",
+        ["group.id"] = $"each trigger has its own group, {GroupPattern}",
         ["enable.auto.commit"] = "offsets are committed by the exporter after each event's final outcome (at-least-once)",
         ["enable.auto.offset.store"] = "offsets are stored only after each event's final outcome (at-least-once)",
         ["auto.commit.interval.ms"] = "the exporter commits stored offsets every 500 ms",
@@ -61,7 +61,10 @@ internal sealed class KafkaClientProperties
     /// </summary>
     public InvalidOperationException Refused(Exception refusal, bool producer)
     {
-        (string Name, Dictionary<string, string> Properties)[] sections = [(producer ? Producer : Consumer, producer ? _producer : _consumer), (Common, _common)];
+        (
+            string Name,
+            Dictionary<string,
+            string> Properties)[] sections = [(producer ? Producer : Consumer, producer ? _producer : _consumer), (Common, _common)];
         var reason = refusal.Message.Trim();
 
         // librdkafka quotes the property's name, or its canonical name for an alias (linger.ms is
@@ -79,7 +82,12 @@ internal sealed class KafkaClientProperties
     /// <summary>Whether <paramref name="exception"/> is how a Kafka client builder refuses its configuration.</summary>
     public static bool IsRefusal(Exception exception) => exception is ArgumentException or InvalidOperationException;
 
-    private static Dictionary<string, string> Validated(string section, Dictionary<string, string> properties, params Dictionary<string, string>[] reserved)
+    private static Dictionary<string, string> Validated(
+        string section,
+        Dictionary<string,
+        string> properties,
+        params Dictionary<string,
+        string>[] reserved)
     {
         foreach (var (name, value) in properties)
         {
@@ -87,7 +95,8 @@ internal sealed class KafkaClientProperties
             {
                 if (set.TryGetValue(name, out var why))
                 {
-                    throw new InvalidOperationException($"Invalid broker configuration: {section}:{name}: the exporter sets this property itself ({why}).");
+                    throw new InvalidOperationException($"Invalid broker configuration: {section}:{name}: the exporter sets this property itself " +
+                        $"({why}).");
                 }
             }
 
@@ -113,4 +122,8 @@ internal sealed class KafkaClientProperties
 
         return merged;
     }
+
+    /// <summary>The consumer group of a trigger, with its parts as placeholders.</summary>
+    private static string GroupPattern =>
+        Knative.Eventing.Metrics.Kafka.KafkaNames.ConsumerGroup(new TriggerRef(new BrokerRef("{namespace}", "{broker}"), "{name}"), "{prefix}");
 }

@@ -22,7 +22,8 @@ internal sealed class DeliverySlot
         _held = true;
     }
 
-    /// <summary>A delivery whose concurrency the backend's consumer bounds (RabbitMQ prefetch, Kafka partition order): nothing to take or give back.</summary>
+    /// <summary>A delivery whose concurrency the backend's consumer bounds (RabbitMQ prefetch, Kafka partition order): nothing to take or give
+    /// back.</summary>
     public static DeliverySlot Consumer { get; } = new(null, inOrder: true);
 
     /// <summary>

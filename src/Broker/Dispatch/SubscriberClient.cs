@@ -40,7 +40,10 @@ internal sealed class SubscriberClient(IEnumerable<IInProcessSubscriber> inProce
         }
 
         var http = httpClients.CreateClient(HttpClientName);
-        using var response = await http.PostAsync(target, cloudEvent.ToHttpContent(ContentMode.Binary, Formatter), cancellationToken).ConfigureAwait(false);
+        using var response = await http.PostAsync(
+            target,
+            cloudEvent.ToHttpContent(ContentMode.Binary, Formatter),
+            cancellationToken).ConfigureAwait(false);
         var reply = response.IsSuccessStatusCode && response.IsCloudEvent()
             ? await response.ToCloudEventAsync(Formatter).ConfigureAwait(false)
             : null;

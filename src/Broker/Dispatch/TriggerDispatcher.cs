@@ -20,7 +20,12 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
 {
     private readonly ConcurrentDictionary<TriggerRef, ResiliencePipeline<SubscriberResponse>> _pipelines = new();
 
-    public async Task<DeliveryOutcome> DispatchAsync(TriggerModel trigger, CloudEvent cloudEvent, DeliveryScope scope, DeliverySlot slot, CancellationToken cancellationToken)
+    public async Task<DeliveryOutcome> DispatchAsync(
+        TriggerModel trigger,
+        CloudEvent cloudEvent,
+        DeliveryScope scope,
+        DeliverySlot slot,
+        CancellationToken cancellationToken)
     {
         var matched = trigger.Filter.Matches(cloudEvent);
         scope.RecordFilterDecision();
@@ -54,7 +59,13 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
             SubscriberResponse dead;
             try
             {
-                dead = await AttemptAsync(scope, DispatchTarget.DeadLetterSink, sink, cloudEvent, cancellationToken, timeout.Token).ConfigureAwait(false);
+                dead = await AttemptAsync(
+                    scope,
+                    DispatchTarget.DeadLetterSink,
+                    sink,
+                    cloudEvent,
+                    cancellationToken,
+                    timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -76,7 +87,12 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
     /// timeout (waiting for a slot is not part of an attempt); after a failure that will be retried, gives the
     /// slot back for the backoff when it can yield. A timed-out attempt answers status 0 (retried like a failure).
     /// </summary>
-    private async ValueTask<SubscriberResponse> SubscriberAttemptAsync(DeliveryScope scope, TriggerModel trigger, CloudEvent cloudEvent, DeliverySlot slot, CancellationToken outer)
+    private async ValueTask<SubscriberResponse> SubscriberAttemptAsync(
+        DeliveryScope scope,
+        TriggerModel trigger,
+        CloudEvent cloudEvent,
+        DeliverySlot slot,
+        CancellationToken outer)
     {
         await slot.EnterAsync(outer).ConfigureAwait(false);
         var response = TimedOut;
@@ -84,7 +100,13 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         timeout.CancelAfter(trigger.Timeout);
         try
         {
-            response = await AttemptAsync(scope, DispatchTarget.Subscriber, trigger.Subscriber, cloudEvent, outer, timeout.Token).ConfigureAwait(false);
+            response = await AttemptAsync(
+                scope,
+                DispatchTarget.Subscriber,
+                trigger.Subscriber,
+                cloudEvent,
+                outer,
+                timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!outer.IsCancellationRequested)
         {
@@ -101,7 +123,13 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         return response;
     }
 
-    private async Task<SubscriberResponse> AttemptAsync(DeliveryScope scope, DispatchTarget target, Uri destination, CloudEvent cloudEvent, CancellationToken outer, CancellationToken attemptToken)
+    private async Task<SubscriberResponse> AttemptAsync(
+        DeliveryScope scope,
+        DispatchTarget target,
+        Uri destination,
+        CloudEvent cloudEvent,
+        CancellationToken outer,
+        CancellationToken attemptToken)
     {
         var attempt = scope.StartAttempt(target);
         try
@@ -126,7 +154,9 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
-            attempt.Fail(ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } ? ErrorTypes.ConnectionRefused : ErrorTypes.FromException(ex));
+            attempt.Fail(ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+                ? ErrorTypes.ConnectionRefused
+                : ErrorTypes.FromException(ex));
             return new SubscriberResponse(0, null);
         }
     }

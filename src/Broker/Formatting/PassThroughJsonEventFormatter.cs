@@ -9,7 +9,7 @@ namespace Knative.Eventing.Metrics.Broker.Formatting;
 /// data stays the bytes as received (checked to be JSON with a forward-only reader, nothing built), and bytes
 /// are written back as they are, in binary and structured mode. A broker forwards data, as Knative's does; the
 /// SDK's <see cref="JsonEventFormatter"/> parses it into a <see cref="JsonElement"/> and serializes it again,
-/// once per trigger (measured: five parses per event for the game's five triggers). Subscribers that read the
+/// once per trigger (five parses per event for the game's five triggers). Subscribers that read the
 /// data (the game's) parse it themselves; anything else behaves as <see cref="JsonEventFormatter"/>.
 /// </summary>
 internal sealed class PassThroughJsonEventFormatter : JsonEventFormatter
@@ -54,5 +54,7 @@ internal sealed class PassThroughJsonEventFormatter : JsonEventFormatter
     /// a charset or other parameters) is left to the SDK, which parses the content type and honours the charset;
     /// parsing a <see cref="System.Net.Mime.ContentType"/> per event was a tenth of the RabbitMQ backend's allocations.
     /// </summary>
-    private bool IsJson(string? contentType) => contentType is not null && !contentType.Contains(';', StringComparison.Ordinal) && IsJsonMediaType(contentType.Trim());
+    private bool IsJson(string? contentType) => contentType is not null && !contentType.Contains(
+        ';',
+        StringComparison.Ordinal) && IsJsonMediaType(contentType.Trim());
 }

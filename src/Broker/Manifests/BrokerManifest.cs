@@ -10,7 +10,16 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// </summary>
 internal static class BrokerManifest
 {
-    public static BrokerDeclaration Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryPolicy?> deliveries)
+    public static BrokerDeclaration Read(
+        ManifestNode root,
+        string name,
+        string ns,
+        IReadOnlyDictionary<string,
+        string> annotations,
+        string brokerClass,
+        DestinationResolver resolver,
+        Dictionary<(string, string),
+        DeliveryPolicy?> deliveries)
     {
         foreach (var (key, value) in annotations)
         {
@@ -21,11 +30,17 @@ internal static class BrokerManifest
                     "MTChannelBasedBroker" => "Embedded",
                     "RabbitMQBroker" => "RabbitMQBroker",
                     "Kafka" => "Kafka",
-                    _ => throw root.Error($"metadata.annotations.{key}", $"'{value}' is not a broker class the exporter has (MTChannelBasedBroker: embedded backend, RabbitMQBroker: RabbitMQ, Kafka: Kafka)"),
+                    _ => throw root.Error(
+                        $"metadata.annotations.{key}",
+                        $"'{value}' is not a broker class the exporter has (MTChannelBasedBroker: embedded backend, RabbitMQBroker: RabbitMQ, " +
+                            $"Kafka: Kafka)"),
                 };
                 if (wanted != brokerClass)
                 {
-                    throw root.Error($"metadata.annotations.{key}", $"the broker is class {value}, but the exporter runs the {brokerClass} backend: start it with --broker {(wanted == "Embedded" ? "embedded" : wanted == "Kafka" ? "kafka" : "rabbitmq")}, or change the annotation");
+                    throw root.Error(
+                        $"metadata.annotations.{key}",
+                        $"the broker is class {value}, but the exporter runs the {brokerClass} backend: start it with --broker " +
+                            $"{(wanted == "Embedded" ? "embedded" : wanted == "Kafka" ? "kafka" : "rabbitmq")}, or change the annotation");
                 }
             }
             else if (TriggerManifest.IsKnativeAnnotation(key))
@@ -39,7 +54,9 @@ internal static class BrokerManifest
         {
             if (spec.Mapping("config") is not null)
             {
-                throw spec.Error("config", "is not supported: the backend and its address come from the exporter's settings (--broker, --rabbitmq, --kafka)");
+                throw spec.Error(
+                    "config",
+                    "is not supported: the backend and its address come from the exporter's settings (--broker, --rabbitmq, --kafka)");
             }
 
             if (spec.Mapping("delivery") is { } d)

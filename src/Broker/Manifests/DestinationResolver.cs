@@ -19,14 +19,16 @@ internal sealed class DestinationResolver
             if (parts.Length != 2 || key.Split('/') is not [{ Length: > 0 }, { Length: > 0 }, { Length: > 0 }]
                 || !Uri.TryCreate(parts[1].Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "inproc"))
             {
-                throw new ManifestException($"--resolve '{entry}': expected Kind/namespace/name=url with an http(s):// or inproc:// URL, e.g. Service/demo/audit=http://127.0.0.1:8081/");
+                throw new ManifestException($"--resolve '{entry}': expected Kind/namespace/name=url with an http(s):// or inproc:// URL, e.g. " +
+                    $"Service/demo/audit=http://127.0.0.1:8081/");
             }
 
             _addresses[key] = url;
         }
     }
 
-    /// <summary>The URL of a Destination mapping (<c>spec.subscriber</c>, <c>deadLetterSink</c>) in namespace <paramref name="defaultNamespace"/>.</summary>
+    /// <summary>The URL of a Destination mapping (<c>spec.subscriber</c>, <c>deadLetterSink</c>) in namespace <paramref
+    /// name="defaultNamespace"/>.</summary>
     public Uri Resolve(ManifestNode destination, string defaultNamespace)
     {
         var uri = destination.String("uri");
@@ -35,7 +37,9 @@ internal sealed class DestinationResolver
         {
             if (destination.String(unsupported) is not null)
             {
-                throw destination.Error(unsupported, "is not supported: the exporter sends plain http(s) without OIDC audiences or custom CA certificates");
+                throw destination.Error(
+                    unsupported,
+                    "is not supported: the exporter sends plain http(s) without OIDC audiences or custom CA certificates");
             }
         }
 
@@ -60,7 +64,9 @@ internal sealed class DestinationResolver
         var key = $"{kind}/{ns}/{name}";
         if (!_addresses.TryGetValue(key, out var address))
         {
-            throw destination.Error("ref", $"{key} has no address here: there is no cluster to resolve it; give one with --resolve {key}=http://host:port/");
+            throw destination.Error(
+                "ref",
+                $"{key} has no address here: there is no cluster to resolve it; give one with --resolve {key}=http://host:port/");
         }
 
         if (uri is null)

@@ -24,13 +24,16 @@ internal static class FilterManifest
         return new AttributesFilter(attributes);
     }
 
-    /// <summary><c>spec.filters</c>: every filter must pass; null when the list is absent or empty (Knative then applies <c>spec.filter</c>).</summary>
+    /// <summary><c>spec.filters</c>: every filter must pass; null when the list is absent or empty (Knative then applies
+    /// <c>spec.filter</c>).</summary>
     public static ITriggerFilter? List(ManifestNode spec, string field) =>
         spec.Sequence(field) is { Count: > 0 } filters ? AllOf(filters) : null;
 
-    private static CombinedFilter AllOf(IEnumerable<ManifestNode> filters) => CombinedFilter.All([.. filters.Select(Dialect).OfType<ITriggerFilter>()]);
+    private static CombinedFilter AllOf(IEnumerable<ManifestNode> filters) =>
+        CombinedFilter.All([.. filters.Select(Dialect).OfType<ITriggerFilter>()]);
 
-    private static CombinedFilter AnyOf(IEnumerable<ManifestNode> filters) => CombinedFilter.Any([.. filters.Select(Dialect).OfType<ITriggerFilter>()]);
+    private static CombinedFilter AnyOf(IEnumerable<ManifestNode> filters) =>
+        CombinedFilter.Any([.. filters.Select(Dialect).OfType<ITriggerFilter>()]);
 
     /// <summary>One filter of a list; null for one Knative's broker skips.</summary>
     private static ITriggerFilter? Dialect(ManifestNode filter)
@@ -43,7 +46,10 @@ internal static class FilterManifest
 
         if (present.Count != 1)
         {
-            throw filter.Error(string.Empty, present.Count == 0 ? "needs one dialect: exact, prefix, suffix, all, any, not or cesql" : $"has {string.Join(" and ", present)}: a filter has exactly one dialect");
+            throw filter.Error(
+                string.Empty,
+                present.Count == 0 ? "needs one dialect: exact, prefix, suffix, all, any, not or cesql" : $"has {string.Join(" and ", present)}: a " +
+                    $"filter has exactly one dialect");
         }
 
         var dialect = present[0];
@@ -68,7 +74,9 @@ internal static class FilterManifest
         CheckNames(filter, dialect, attributes);
         if (attributes.FirstOrDefault(a => a.Value.Length == 0) is { Key: { } empty })
         {
-            filter.Warn($"{dialect}.{empty}", $"is empty: the whole {dialect} filter is skipped, as Knative's broker skips it (use spec.filter.attributes for \"any value\")");
+            filter.Warn(
+                $"{dialect}.{empty}",
+                $"is empty: the whole {dialect} filter is skipped, as Knative's broker skips it (use spec.filter.attributes for \"any value\")");
             return null;
         }
 

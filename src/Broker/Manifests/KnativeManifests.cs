@@ -79,13 +79,18 @@ internal sealed partial class KnativeManifests
                 var ns = metadata.String("namespace") ?? "default";
                 if (!DnsLabel().IsMatch(name) || !DnsLabel().IsMatch(ns))
                 {
-                    throw metadata.Error(DnsLabel().IsMatch(name) ? "namespace" : "name", "must be a lower-case DNS label (letters, digits, '-', at most 63)");
+                    throw metadata.Error(
+                        DnsLabel().IsMatch(name) ? "namespace" : "name",
+                        "must be a lower-case DNS label (letters, digits, '-', at most 63)");
                 }
 
                 root.Where = $"{where} ({kind} {ns}/{name})";
                 if (apiVersion != "eventing.knative.dev/v1" || kind is not ("Broker" or "Trigger"))
                 {
-                    throw root.Error("kind", $"{apiVersion}/{kind} routes events and is not supported: the exporter runs eventing.knative.dev/v1 Broker and Trigger (run subscribers yourself and map them with --resolve)");
+                    throw root.Error(
+                        "kind",
+                        $"{apiVersion}/{kind} routes events and is not supported: the exporter runs eventing.knative.dev/v1 Broker and Trigger " +
+                            $"(run subscribers yourself and map them with --resolve)");
                 }
 
                 metadata.StringMap("labels");
@@ -102,10 +107,18 @@ internal sealed partial class KnativeManifests
             }
         }
 
-        var declarations = triggers.Select(t => TriggerManifest.Read(t.Root, t.Name, t.Namespace, t.Annotations, brokerClass, resolver, deliveries)).ToList();
+        var declarations = triggers.Select(t => TriggerManifest.Read(
+            t.Root,
+            t.Name,
+            t.Namespace,
+            t.Annotations,
+            brokerClass,
+            resolver,
+            deliveries)).ToList();
         if (skipped.Count > 0)
         {
-            warnings.Add($"Skipped {skipped.Count} manifest document(s) of kinds that do not route events (the exporter runs Brokers and Triggers): {string.Join("; ", skipped)}");
+            warnings.Add($"Skipped {skipped.Count} manifest document(s) of kinds that do not route events (the exporter runs Brokers and " +
+                $"Triggers): {string.Join("; ", skipped)}");
         }
 
         return new KnativeManifests(brokers, declarations, warnings);
@@ -142,7 +155,11 @@ internal sealed partial class KnativeManifests
             }
             else if (Directory.Exists(path))
             {
-                var files = Directory.EnumerateFiles(path).Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+                var files = Directory.EnumerateFiles(path).Where(f => f.EndsWith(
+                    ".yaml",
+                    StringComparison.OrdinalIgnoreCase) || f.EndsWith(
+                        ".yml",
+                        StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
                 if (files.Count == 0)
                 {
                     throw new ManifestException($"--manifests {path}: the folder has no .yaml or .yml file");
@@ -170,7 +187,8 @@ internal sealed partial class KnativeManifests
         }
         catch (YamlException ex)
         {
-            throw new ManifestException($"{file}: line {ex.Start.Line}, column {ex.Start.Column}: not valid YAML: {ex.InnerException?.Message ?? ex.Message}");
+            throw new ManifestException($"{file}: line {ex.Start.Line}, column {ex.Start.Column}: not valid YAML: " +
+                $"{ex.InnerException?.Message ?? ex.Message}");
         }
 
         for (var i = 0; i < stream.Documents.Count; i++)

@@ -10,7 +10,16 @@ namespace Knative.Eventing.Metrics.Broker.Manifests;
 /// </summary>
 internal static class TriggerManifest
 {
-    public static TriggerDeclaration Read(ManifestNode root, string name, string ns, IReadOnlyDictionary<string, string> annotations, string brokerClass, DestinationResolver resolver, Dictionary<(string, string), DeliveryPolicy?> deliveries)
+    public static TriggerDeclaration Read(
+        ManifestNode root,
+        string name,
+        string ns,
+        IReadOnlyDictionary<string,
+        string> annotations,
+        string brokerClass,
+        DestinationResolver resolver,
+        Dictionary<(string, string),
+        DeliveryPolicy?> deliveries)
     {
         var parallelism = Annotations(root, annotations, brokerClass);
         var spec = root.Mapping("spec") ?? throw root.Error("spec", "is required");
@@ -45,11 +54,22 @@ internal static class TriggerManifest
             ? DeliveryManifest.Read(d, resolver, ns)
             : deliveries.GetValueOrDefault((ns, broker)) ?? DeliveryPolicy.Default;
         spec.RejectUnknown("broker, filter, filters, subscriber, delivery");
-        return new TriggerDeclaration(ns, broker, name, compiled, subscriber, delivery, parallelism, SingleActiveConsumer: false, new Declared(root.Where, InManifest: true));
+        return new TriggerDeclaration(
+            ns,
+            broker,
+            name,
+            compiled,
+            subscriber,
+            delivery,
+            parallelism,
+            SingleActiveConsumer: false,
+            new Declared(root.Where, InManifest: true));
     }
 
     /// <summary>Whether an annotation belongs to Knative or its brokers (and so may change behaviour).</summary>
-    public static bool IsKnativeAnnotation(string key) => key.Split('/')[0] is var domain && (domain == "knative.dev" || domain.EndsWith(".knative.dev", StringComparison.Ordinal));
+    public static bool IsKnativeAnnotation(string key) => key.Split('/')[0] is var domain && (domain == "knative.dev" || domain.EndsWith(
+        ".knative.dev",
+        StringComparison.Ordinal));
 
     private static int? Annotations(ManifestNode root, IReadOnlyDictionary<string, string> annotations, string brokerClass)
     {
@@ -62,7 +82,9 @@ internal static class TriggerManifest
                 case KnativeManifests.ParallelismAnnotation when brokerClass == "Kafka":
                     throw root.Error(field, "the Kafka backend delivers a trigger's records one at a time, in partition order");
                 case KnativeManifests.ParallelismAnnotation:
-                    parallelism = int.TryParse(value, out var p) && p is >= 1 and <= 1000 ? p : throw root.Error(field, $"must be a whole number from 1 to 1000 (was '{value}')");
+                    parallelism = int.TryParse(
+                        value,
+                        out var p) && p is >= 1 and <= 1000 ? p : throw root.Error(field, $"must be a whole number from 1 to 1000 (was '{value}')");
                     break;
                 case KnativeManifests.DeliveryOrderAnnotation when brokerClass != "Kafka":
                     throw root.Error(field, $"only the Kafka backend has a delivery order (the exporter runs {brokerClass})");

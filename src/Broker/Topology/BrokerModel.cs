@@ -75,19 +75,27 @@ internal sealed class BrokerModel
             {
                 // Not silently ignored: Knative's Kafka broker keeps partition order, so a trigger's consumer
                 // handles one record at a time; more throughput comes from partitions and replicas.
-                throw Invalid(t.Where.Field("Parallelism", $"metadata.annotations.{KnativeManifests.ParallelismAnnotation}"), $"the Kafka backend delivers a trigger's records one at a time, in partition order (was {t.Parallelism}); scale out with partitions and replicas, and remove the setting");
+                throw Invalid(
+                    t.Where.Field("Parallelism", $"metadata.annotations.{KnativeManifests.ParallelismAnnotation}"),
+                    $"the Kafka backend delivers a trigger's records one at a time, in partition order (was {t.Parallelism}); scale out with " +
+                        $"partitions and replicas, and remove the setting");
             }
 
             if (t.SingleActiveConsumer)
             {
                 if (!rabbitMQ)
                 {
-                    throw Invalid(t.Where.Field("SingleActiveConsumer", "spec"), $"only the RabbitMQ backend has single active consumers (backend {options.Backend}; Kafka keeps partition order already)");
+                    throw Invalid(
+                        t.Where.Field("SingleActiveConsumer", "spec"),
+                        $"only the RabbitMQ backend has single active consumers (backend {options.Backend}; Kafka keeps partition order already)");
                 }
 
                 if (t.Parallelism is > 1)
                 {
-                    throw Invalid(t.Where.Field("Parallelism", "spec"), $"a single active consumer delivers in queue order only one event at a time (was {t.Parallelism}); remove the setting or set 1");
+                    throw Invalid(
+                        t.Where.Field("Parallelism", "spec"),
+                        $"a single active consumer delivers in queue order only one event at a time (was {t.Parallelism}); remove the setting or " +
+                            $"set 1");
                 }
             }
 
@@ -123,7 +131,9 @@ internal sealed class BrokerModel
         }
         catch (ArgumentException ex)
         {
-            throw Invalid(ex.ParamName == "namespace" ? where.Field("Namespace", "metadata.namespace") : where.Field("Name", "metadata.name"), ex.Message);
+            throw Invalid(
+                ex.ParamName == "namespace" ? where.Field("Namespace", "metadata.namespace") : where.Field("Name", "metadata.name"),
+                ex.Message);
         }
     }
 

@@ -14,16 +14,19 @@ internal sealed class ExporterOptions
     /// <summary>The scrape path on the metrics listener.</summary>
     public string MetricsPath { get; set; } = "/metrics";
 
-    /// <summary>When set, a scrape must send <c>Authorization: Bearer {token}</c>; others get 401. Unset: open (bind the metrics URL to a private address instead, or use a NetworkPolicy).</summary>
+    /// <summary>When set, a scrape must send <c>Authorization: Bearer {token}</c>; others get 401. Unset: open (bind the metrics URL to a private
+    /// address instead, or use a NetworkPolicy).</summary>
     public string? MetricsBearerToken { get; set; }
 
     /// <summary>How long a scrape response may be reused; 0 makes every scrape fresh.</summary>
     public int ScrapeCacheMilliseconds { get; set; }
 
-    /// <summary>Open connections the exporter keeps at most (both listeners); further connections are closed at once. Bounds what slow or idle clients can hold.</summary>
+    /// <summary>Open connections the exporter keeps at most (both listeners); further connections are closed at once. Bounds what slow or idle
+    /// clients can hold.</summary>
     public long MaxConnections { get; set; } = 10_000;
 
-    /// <summary>How long a client may take to send a request's headers (ISO-8601) before the connection is closed: slow clients (slowloris) cannot hold connections open.</summary>
+    /// <summary>How long a client may take to send a request's headers (ISO-8601) before the connection is closed: slow clients (slowloris) cannot
+    /// hold connections open.</summary>
     public string RequestHeadersTimeout { get; set; } = "PT10S";
 
     /// <summary>How long an idle keep-alive connection stays open (ISO-8601).</summary>

@@ -68,14 +68,17 @@ internal sealed partial class GameSimulator(
                 MaxRetryAttempts = 5,
                 Delay = TimeSpan.FromMilliseconds(200),
                 BackoffType = DelayBackoffType.Exponential,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException || (int?)args.Outcome.Result?.StatusCode == 503),
+                ShouldHandle = args =>
+                    ValueTask.FromResult(args.Outcome.Exception is HttpRequestException || (int?)args.Outcome.Result?.StatusCode == 503),
             })
             .Build();
         var perPlayerDelay = TimeSpan.FromSeconds(game.Players / Math.Max(0.01, game.Rate));
         LogStarted(logger, game.Players, game.Rate, ingress.ToString());
         try
         {
-            await Task.WhenAll(Enumerable.Range(1, game.Players).Select(p => PlayAsync($"player-{p}", game, ingress, http, retry, perPlayerDelay, stoppingToken))).ConfigureAwait(false);
+            await Task.WhenAll(Enumerable.Range(
+                1,
+                game.Players).Select(p => PlayAsync($"player-{p}", game, ingress, http, retry, perPlayerDelay, stoppingToken))).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -86,7 +89,14 @@ internal sealed partial class GameSimulator(
         }
     }
 
-    private async Task PlayAsync(string player, GameOptions game, Uri ingress, HttpClient http, ResiliencePipeline<HttpResponseMessage> retry, TimeSpan delay, CancellationToken stoppingToken)
+    private async Task PlayAsync(
+        string player,
+        GameOptions game,
+        Uri ingress,
+        HttpClient http,
+        ResiliencePipeline<HttpResponseMessage> retry,
+        TimeSpan delay,
+        CancellationToken stoppingToken)
     {
         var random = new Random(player.GetHashCode(StringComparison.Ordinal));
         using var timer = new PeriodicTimer(delay);
@@ -103,7 +113,10 @@ internal sealed partial class GameSimulator(
                 var score = level == 0 ? 0 : random.Next(0, 101);
                 var cloudEvent = level == 0
                     ? Event("dev.knative.game.start", "/game/start", new { player, sessionId })
-                    : Event("dev.knative.game.score", $"/game/level/{level}", new { player, sessionId, level, levelScore = score, time = DateTimeOffset.UtcNow });
+                    : Event(
+                        "dev.knative.game.score",
+                        $"/game/level/{level}",
+                        new { player, sessionId, level, levelScore = score, time = DateTimeOffset.UtcNow });
                 if (await SendAsync(http, retry, ingress, cloudEvent, stoppingToken).ConfigureAwait(false) && level > 0)
                 {
                     Interlocked.Increment(ref _scores);
@@ -127,7 +140,12 @@ internal sealed partial class GameSimulator(
 
     private long _reserved;
 
-    private async Task<bool> SendAsync(HttpClient http, ResiliencePipeline<HttpResponseMessage> retry, Uri ingress, CloudEvent cloudEvent, CancellationToken stoppingToken)
+    private async Task<bool> SendAsync(
+        HttpClient http,
+        ResiliencePipeline<HttpResponseMessage> retry,
+        Uri ingress,
+        CloudEvent cloudEvent,
+        CancellationToken stoppingToken)
     {
         try
         {

@@ -23,12 +23,16 @@ internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, Broke
             var model = topology.Get(options);
             foreach (var trigger in model.Triggers.Where(t => !subscribers.Knows(t.Subscriber)))
             {
-                throw new InvalidOperationException($"Invalid broker configuration: trigger {trigger.Ref}: no in-process subscriber '{trigger.Subscriber.Host}'.");
+                throw new InvalidOperationException($"Invalid broker configuration: trigger {trigger.Ref}: no in-process subscriber " +
+                    $"'{trigger.Subscriber.Host}'.");
             }
 
             if (BackendFactory.BrokerClass(options.Backend) == "Kafka")
             {
-                KafkaBackend.Validate(options.Kafka, string.IsNullOrWhiteSpace(options.LibrdkafkaPath) ? null : options.LibrdkafkaPath, new KafkaClientProperties(options));
+                KafkaBackend.Validate(
+                    options.Kafka,
+                    string.IsNullOrWhiteSpace(options.LibrdkafkaPath) ? null : options.LibrdkafkaPath,
+                    new KafkaClientProperties(options));
             }
 
             return ValidateOptionsResult.Success;
@@ -57,7 +61,8 @@ internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, Broke
 
                 break;
             default:
-                throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{options.Backend}' is not one of {string.Join(", ", BackendFactory.Names)}.");
+                throw new InvalidOperationException($"Invalid broker configuration: Broker:Backend: '{options.Backend}' is not one of " +
+                    $"{string.Join(", ", BackendFactory.Names)}.");
         }
     }
 }

@@ -11,7 +11,12 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// Runs the broker as a hosted service: starts the backend's consumers with the dispatcher, and on stop
 /// drains deliveries in flight within <see cref="BrokerModel.DrainTimeout"/>; stopping never throws.
 /// </summary>
-internal sealed partial class BrokerService(IEventBackend backend, BrokerModel model, TriggerDispatcher dispatcher, IOptions<BrokerOptions> options, ILogger<BrokerService> logger) : IHostedService
+internal sealed partial class BrokerService(
+    IEventBackend backend,
+    BrokerModel model,
+    TriggerDispatcher dispatcher,
+    IOptions<BrokerOptions> options,
+    ILogger<BrokerService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +43,10 @@ internal sealed partial class BrokerService(IEventBackend backend, BrokerModel m
         }
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Broker backend {Backend} started with {Brokers} brokers and {Triggers} triggers")]
+    [LoggerMessage(
+        EventId = 400,
+        Level = LogLevel.Information,
+        Message = "Broker backend {Backend} started with {Brokers} brokers and {Triggers} triggers")]
     private static partial void LogStarted(ILogger logger, string backend, int brokers, int triggers);
 
     [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "{Warning}")]

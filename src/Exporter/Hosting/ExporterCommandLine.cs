@@ -15,7 +15,8 @@ internal static class ExporterCommandLine
     public static IReadOnlyList<string> Sections { get; } =
         [ExporterOptions.SectionName, BrokerOptions.SectionName, GameOptions.SectionName, "KnativeEventing", "Logging"];
 
-    /// <summary>The prefix of configuration keys outside a section that <c>--KEY value</c> may set: OpenTelemetry's settings (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, …).</summary>
+    /// <summary>The prefix of configuration keys outside a section that <c>--KEY value</c> may set: OpenTelemetry's settings
+    /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, …).</summary>
     public const string OpenTelemetryPrefix = "OTEL_";
 
     private static readonly ExporterOptions ExporterDefaults = new();
@@ -25,16 +26,66 @@ internal static class ExporterCommandLine
     /// <summary>The named switches: switch, configuration key, value name, default (as help shows it), description.</summary>
     private static readonly Switch[] Switches =
     [
-        new("--ingress-url", $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.IngressUrl)}", "url", ExporterDefaults.IngressUrl, "Ingress, status page and /healthz listener."),
-        new("--metrics-url", $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsUrl)}", "url", ExporterDefaults.MetricsUrl, "Prometheus scrape listener."),
-        new("--metrics-path", $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)}", "path", ExporterDefaults.MetricsPath, "Scrape path on the metrics listener."),
-        new("--metrics-bearer-token", $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsBearerToken)}", "token", "unset: /metrics is open", "Token a scrape must send as 'Authorization: Bearer <token>'."),
-        new("--broker-class", $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}", "class", "from --broker", "Knative broker class (meter tag kn.broker.class)."),
-        new("--broker", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}", "Embedded|RabbitMQ|Kafka", BrokerDefaults.Backend, "Backend that stores events between ingress and dispatch."),
-        new("--rabbitmq", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.RabbitMQ)}", "amqp-uri", BrokerDefaults.RabbitMQ, "RabbitMQ server (with --broker rabbitmq)."),
-        new("--kafka", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Kafka)}", "bootstrap", BrokerDefaults.Kafka, "Kafka bootstrap servers (with --broker kafka)."),
-        new("--players", $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}", "n", GameDefaults.Players.ToString(System.Globalization.CultureInfo.InvariantCulture), "Simulated players."),
-        new("--rate", $"{GameOptions.SectionName}:{nameof(GameOptions.Rate)}", "events/s", GameDefaults.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "Game events per second over all players."),
+        new(
+            "--ingress-url",
+            $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.IngressUrl)}",
+            "url",
+            ExporterDefaults.IngressUrl,
+            "Ingress, status page and /healthz listener."),
+        new(
+            "--metrics-url",
+            $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsUrl)}",
+            "url",
+            ExporterDefaults.MetricsUrl,
+            "Prometheus scrape listener."),
+        new(
+            "--metrics-path",
+            $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)}",
+            "path",
+            ExporterDefaults.MetricsPath,
+            "Scrape path on the metrics listener."),
+        new(
+            "--metrics-bearer-token",
+            $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsBearerToken)}",
+            "token",
+            "unset: /metrics is open",
+            "Token a scrape must send as 'Authorization: Bearer <token>'."),
+        new(
+            "--broker-class",
+            $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}",
+            "class",
+            "from --broker",
+            "Knative broker class (meter tag kn.broker.class)."),
+        new(
+            "--broker",
+            $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}",
+            "Embedded|RabbitMQ|Kafka",
+            BrokerDefaults.Backend,
+            "Backend that stores events between ingress and dispatch."),
+        new(
+            "--rabbitmq",
+            $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.RabbitMQ)}",
+            "amqp-uri",
+            BrokerDefaults.RabbitMQ,
+            "RabbitMQ server (with --broker rabbitmq)."),
+        new(
+            "--kafka",
+            $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Kafka)}",
+            "bootstrap",
+            BrokerDefaults.Kafka,
+            "Kafka bootstrap servers (with --broker kafka)."),
+        new(
+            "--players",
+            $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}",
+            "n",
+            GameDefaults.Players.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "Simulated players."),
+        new(
+            "--rate",
+            $"{GameOptions.SectionName}:{nameof(GameOptions.Rate)}",
+            "events/s",
+            GameDefaults.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "Game events per second over all players."),
         new("--max-events", $"{GameOptions.SectionName}:{nameof(GameOptions.MaxEvents)}", "n", "unlimited", "Stop the game after this many events."),
     ];
 
@@ -68,25 +119,35 @@ internal static class ExporterCommandLine
             configuration.Add($"--{GameOptions.SectionName}:{nameof(GameOptions.Enabled)}=false");
         }
 
-        var unknownSections = keys.Where(k => k.Key.Contains(':', StringComparison.Ordinal)).Select(k => k.Key.Split(':')[0]).Where(s => !Sections.Contains(s, StringComparer.OrdinalIgnoreCase)).Distinct().ToList();
+        var unknownSections = keys.Where(k => k.Key.Contains(
+            ':',
+            StringComparison.Ordinal)).Select(k => k.Key.Split(':')[0]).Where(s => !Sections.Contains(
+                s,
+                StringComparer.OrdinalIgnoreCase)).Distinct().ToList();
         configuration.AddRange(keys.Select(k => $"--{k.Key}={k.Value}"));
         return new Parsed(result, configuration, unknownSections);
     }
 
     /// <summary>The root command with every switch; what <c>--help</c> lists.</summary>
-    private static RootCommand Create(out List<(Option<string> Option, Switch Entry)> options, out Option<bool> noGame, out List<(Option<string[]> Option, string Key)> lists)
+    private static RootCommand Create(
+        out List<(Option<string> Option, Switch Entry)> options,
+        out Option<bool> noGame,
+        out List<(Option<string[]> Option, string Key)> lists)
     {
         var root = new RootCommand(
             "Knative Eventing Metrics exporter: a Knative-style broker (ingress, triggers, dispatcher) over an embedded, RabbitMQ or Kafka backend, "
             + "the demo game's event flow, and every kn.eventing.* series on /metrics for Prometheus.\n\n"
             + "Every setting can also be given as a configuration key (--Section:Key value, e.g. --Broker:DrainTimeout PT30S), "
-            + "in appsettings.json, or as an environment variable (Section__Key). Sections: " + string.Join(", ", Sections) + "; also OpenTelemetry's OTEL_* settings (--OTEL_EXPORTER_OTLP_ENDPOINT url). See docs/exporter.md.");
+            + "in appsettings.json, or as an environment variable (Section__Key). Sections: " + string.Join(
+                ", ",
+                Sections) + "; also OpenTelemetry's OTEL_* settings (--OTEL_EXPORTER_OTLP_ENDPOINT url). See docs/exporter.md.");
         options = [];
         foreach (var entry in Switches)
         {
             var option = new Option<string>(entry.Name)
             {
-                Description = $"{entry.Description} [default: {entry.Default}] [config: {entry.Key}] [env: {entry.Key.Replace(":", "__", StringComparison.Ordinal)}]",
+                Description = $"{entry.Description} [default: {entry.Default}] [config: {entry.Key}] [env: " +
+                    $"{entry.Key.Replace(":", "__", StringComparison.Ordinal)}]",
                 HelpName = entry.ValueName,
             };
             root.Options.Add(option);
@@ -95,14 +156,23 @@ internal static class ExporterCommandLine
 
         noGame = new Option<bool>("--no-game")
         {
-            Description = $"Run the broker alone, for your own producers (POST /{{namespace}}/{{broker}}). [default: the game runs] [config: {GameOptions.SectionName}:{nameof(GameOptions.Enabled)}=false] [env: {GameOptions.SectionName}__{nameof(GameOptions.Enabled)}]",
+            Description = $"Run the broker alone, for your own producers (POST /{{namespace}}/{{broker}}). [default: the game runs] [config: " +
+                $"{GameOptions.SectionName}:{nameof(GameOptions.Enabled)}=false] [env: {GameOptions.SectionName}__{nameof(GameOptions.Enabled)}]",
         };
         root.Options.Add(noGame);
         lists = [];
         foreach (var (name, key, valueName, description) in new[]
         {
-            ("--manifests", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Manifests)}", "path", "Knative Broker and Trigger manifests (a YAML file or a folder of them); repeatable. [default: the game's, knative/game.yaml]"),
-            ("--resolve", $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Resolve)}", "Kind/namespace/name=url", "The address of a reference the manifests name (subscriber or dead-letter ref); repeatable."),
+            (
+                "--manifests",
+                $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Manifests)}",
+                "path",
+                "Knative Broker and Trigger manifests (a YAML file or a folder of them); repeatable. [default: the game's, knative/game.yaml]"),
+            (
+                "--resolve",
+                $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Resolve)}",
+                "Kind/namespace/name=url",
+                "The address of a reference the manifests name (subscriber or dead-letter ref); repeatable."),
         })
         {
             var option = new Option<string[]>(name)
@@ -118,7 +188,8 @@ internal static class ExporterCommandLine
         return root;
     }
 
-    /// <summary>Takes <c>--Section:Key value</c> and <c>--Section:Key=value</c> out of <paramref name="args"/> (the value may start with '-').</summary>
+    /// <summary>Takes <c>--Section:Key value</c> and <c>--Section:Key=value</c> out of <paramref name="args"/> (the value may start with
+    /// '-').</summary>
     private static (List<KeyValuePair<string, string>> Keys, List<string> Others) SplitConfigurationKeys(string[] args)
     {
         var keys = new List<KeyValuePair<string, string>>();
@@ -128,7 +199,9 @@ internal static class ExporterCommandLine
             var arg = args[i];
             var name = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg.StartsWith('/') ? arg[1..] : null;
             var nameOnly = name?.Split('=', 2)[0];
-            if (nameOnly is null || !nameOnly.Contains(':', StringComparison.Ordinal) && !nameOnly.StartsWith(OpenTelemetryPrefix, StringComparison.Ordinal))
+            if (nameOnly is null || !nameOnly.Contains(
+                ':',
+                StringComparison.Ordinal) && !nameOnly.StartsWith(OpenTelemetryPrefix, StringComparison.Ordinal))
             {
                 rest.Add(arg);
                 continue;

@@ -3,18 +3,24 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// <summary>Builds the exporter's web application: the command line, the services, the endpoints.</summary>
 internal static class ExporterHost
 {
-    /// <summary>Builds the application from command-line arguments (<see cref="ExporterCommandLine"/>), appsettings.json and environment variables.</summary>
-    /// <exception cref="ArgumentException">The arguments are not understood (unknown switch or configuration section), or ask for help or the version.</exception>
-    /// <remarks>Settings are validated when the application starts, before anything listens (<c>OptionsValidationException</c> naming the setting).</remarks>
+    /// <summary>Builds the application from command-line arguments (<see cref="ExporterCommandLine"/>), appsettings.json and environment
+    /// variables.</summary>
+    /// <exception cref="ArgumentException">The arguments are not understood (unknown switch or configuration section), or ask for help or the
+    /// version.</exception>
+    /// <remarks>Settings are validated when the application starts, before anything listens (<c>OptionsValidationException</c> naming the
+    /// setting).</remarks>
     public static WebApplication Build(string[] args) => Build(ExporterCommandLine.Parse(args));
 
-    /// <summary>Builds the application from a parsed command line (<see cref="ExporterCommandLine.Parse"/>), appsettings.json and environment variables.</summary>
+    /// <summary>Builds the application from a parsed command line (<see cref="ExporterCommandLine.Parse"/>), appsettings.json and environment
+    /// variables.</summary>
     /// <exception cref="ArgumentException">The command line asks for help or the version, or has errors.</exception>
     public static WebApplication Build(ExporterCommandLine.Parsed command)
     {
         if (command.ShouldExit)
         {
-            throw new ArgumentException(command.Errors.Length > 0 ? command.Errors : "The arguments ask for help or the version, not a run.", nameof(command));
+            throw new ArgumentException(
+                command.Errors.Length > 0 ? command.Errors : "The arguments ask for help or the version, not a run.",
+                nameof(command));
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions

@@ -34,14 +34,17 @@ internal static class ExporterServices
         // Listeners: ingress and metrics apart.
         services.AddSingleton<Listeners>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
-            kestrel.ApplicationServices.GetRequiredService<Listeners>().Configure(kestrel, kestrel.ApplicationServices.GetRequiredService<IOptions<ExporterOptions>>().Value));
+            kestrel.ApplicationServices.GetRequiredService<Listeners>().Configure(
+                kestrel,
+                kestrel.ApplicationServices.GetRequiredService<IOptions<ExporterOptions>>().Value));
 
         // The metric contract and the adapters' instrumentation.
         services.AddKnativeEventingMetrics(configuration.GetSection(KnativeEventingMetricsOptions.SectionName));
         services.AddKnativeEventingCloudEvents();
         services.AddKnativeEventingRabbitMQ();
         services.AddKnativeEventingKafka();
-        services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= BackendFactory.BrokerClass(configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"]));
+        var backend = configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}"];
+        services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= BackendFactory.BrokerClass(backend));
 
         // Ingress → broker → backend → dispatcher → subscribers (replies go back through the broker).
         services.AddSingleton(new BrokerModelSource(game ? [GameServices.Manifests] : []));

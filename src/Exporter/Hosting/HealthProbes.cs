@@ -27,6 +27,9 @@ internal static class HealthProbes
         // Status first (what probes and people read), then why: which check failed and how.
         ResponseWriter = (context, report) => context.Response.WriteAsync(report.Status == HealthStatus.Healthy
             ? "Healthy"
-            : $"{report.Status}\n{string.Join("\n", report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}"))}\n"),
+            : $"{report.Status}\n{string.Join("\n", Unhealthy(report))}\n"),
     };
+
+    private static IEnumerable<string> Unhealthy(HealthReport report) =>
+        report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}");
 }

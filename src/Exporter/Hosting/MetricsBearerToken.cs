@@ -13,7 +13,9 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// </summary>
 internal sealed class MetricsBearerToken(RequestDelegate next, IOptions<ExporterOptions> options)
 {
-    private readonly byte[]? _expected = string.IsNullOrEmpty(options.Value.MetricsBearerToken) ? null : Encoding.UTF8.GetBytes($"Bearer {options.Value.MetricsBearerToken}");
+    private readonly byte[]? _expected = string.IsNullOrEmpty(options.Value.MetricsBearerToken)
+        ? null
+        : Encoding.UTF8.GetBytes($"Bearer {options.Value.MetricsBearerToken}");
 
     public Task InvokeAsync(HttpContext context)
     {

@@ -15,7 +15,10 @@ internal static class ListenerSettings
     /// <exception cref="InvalidOperationException">Not an absolute http URL with an IP address, localhost or a wildcard host.</exception>
     public static IPEndPoint Endpoint(string url, string field)
     {
-        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+        if (!Uri.TryCreate(
+            url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal),
+            UriKind.Absolute,
+            out var uri)
             || uri.Scheme != Uri.UriSchemeHttp)
         {
             throw new InvalidOperationException(
@@ -49,19 +52,22 @@ internal static class ListenerSettings
         Endpoint(options.MetricsUrl, nameof(ExporterOptions.MetricsUrl));
         if (options.MaxConnections < 1)
         {
-            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MaxConnections)} must be at least 1 (was {options.MaxConnections}).");
+            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MaxConnections)} must be at least 1 (was " +
+                $"{options.MaxConnections}).");
         }
 
         if (!(options.MinRequestBodyBytesPerSecond > 0))
         {
-            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MinRequestBodyBytesPerSecond)} must be positive (was {options.MinRequestBodyBytesPerSecond}).");
+            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MinRequestBodyBytesPerSecond)} must be " +
+                $"positive (was {options.MinRequestBodyBytesPerSecond}).");
         }
 
         Duration(options.RequestHeadersTimeout, nameof(ExporterOptions.RequestHeadersTimeout));
         Duration(options.KeepAliveTimeout, nameof(ExporterOptions.KeepAliveTimeout));
         if (string.IsNullOrEmpty(options.MetricsPath) || options.MetricsPath[0] != '/')
         {
-            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)} must start with '/' (was '{options.MetricsPath}').");
+            throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MetricsPath)} must start with '/' (was " +
+                $"'{options.MetricsPath}').");
         }
     }
 }

@@ -15,7 +15,8 @@ internal sealed class Listeners
     private const string RoleItemKey = "knative.listener.role";
     private readonly List<(ListenerRole Role, string Scheme, ListenOptions Options)> _listeners = [];
 
-    /// <summary>Binds the listeners of <paramref name="options"/> (validated by <see cref="ExporterOptionsValidator"/>) on <paramref name="kestrel"/>.</summary>
+    /// <summary>Binds the listeners of <paramref name="options"/> (validated by <see cref="ExporterOptionsValidator"/>) on <paramref
+    /// name="kestrel"/>.</summary>
     public void Configure(KestrelServerOptions kestrel, ExporterOptions options)
     {
         ApplyLimits(kestrel.Limits, options);

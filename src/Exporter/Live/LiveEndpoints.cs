@@ -37,10 +37,12 @@ internal static class LiveEndpoints
 
     private static string Configuration(BrokerModel model)
     {
-        var html = new StringBuilder("<table><thead><tr><th>Trigger</th><th>Subscriber</th><th>Retry</th><th>Dead-letter sink</th></tr></thead><tbody>");
+        var html = new StringBuilder("<table><thead><tr><th>Trigger</th><th>Subscriber</th><th>Retry</th><th>Dead-letter " +
+            "sink</th></tr></thead><tbody>");
         foreach (var t in model.Triggers)
         {
-            html.Append($"<tr><td>{E(t.Ref.ToString())}</td><td>{E(t.Subscriber.ToString())}</td><td>{t.Retry}</td><td>{E(t.DeadLetterSink?.ToString() ?? "none")}</td></tr>");
+            html.Append($"<tr><td>{E(t.Ref.ToString())}</td><td>{E(t.Subscriber.ToString())}</td>")
+                .Append($"<td>{t.Retry}</td><td>{E(t.DeadLetterSink?.ToString() ?? "none")}</td></tr>");
         }
 
         return html.Append("</tbody></table>").ToString();

@@ -15,7 +15,12 @@ internal sealed class LiveFrameBuilder
     private readonly Queue<Sums> _history = new();
 
     /// <summary>A frame from a scrape; with <paramref name="record"/> the scrape joins the window later frames' rates use.</summary>
-    public LiveFrame Build(DateTimeOffset at, List<ExpositionSample> samples, string backend, IReadOnlyList<LivePlayer> leaderboard, bool record = true)
+    public LiveFrame Build(
+        DateTimeOffset at,
+        List<ExpositionSample> samples,
+        string backend,
+        IReadOnlyList<LivePlayer> leaderboard,
+        bool record = true)
     {
         var now = Sums.Of(at, samples);
         if (record)
@@ -41,7 +46,8 @@ internal sealed class LiveFrameBuilder
             Rate(Get(now.Ingress, b, "rejected"), Get(old.Ingress, b, "rejected")),
             now.Replies.GetValueOrDefault(b))).ToList();
 
-        var triggers = now.Outcomes.Keys.Select(k => k.Row).Concat(now.Backlog.Keys.Select(k => k.Row)).Distinct().Order(StringComparer.Ordinal).Select(t =>
+        var rows = now.Outcomes.Keys.Select(k => k.Row).Concat(now.Backlog.Keys.Select(k => k.Row)).Distinct().Order(StringComparer.Ordinal);
+        var triggers = rows.Select(t =>
         {
             var (p50, p99) = Quantiles(now.Buckets.GetValueOrDefault(t), ReferenceEquals(old, now) ? null : old.Buckets.GetValueOrDefault(t));
             var broker = t[..t.LastIndexOf('/')];
@@ -62,13 +68,21 @@ internal sealed class LiveFrameBuilder
                 Get(now.Backlog, t, "broker") + Get(now.Backlog, t, "replica"));
         }).ToList();
 
-        var reasons = now.Invalid.Select(r => new LiveInvalid(r.Key, r.Value, Rate(r.Value, old.Invalid.GetValueOrDefault(r.Key)))).OrderBy(r => r.Reason, StringComparer.Ordinal).ToList();
+        var reasons = now.Invalid.Select(r => new LiveInvalid(
+            r.Key,
+            r.Value,
+            Rate(r.Value, old.Invalid.GetValueOrDefault(r.Key)))).OrderBy(r => r.Reason, StringComparer.Ordinal).ToList();
         return new LiveFrame(at, backend, brokers, triggers, reasons, leaderboard);
     }
 
-    private static double Get(Dictionary<(string Row, string Column), double> totals, string row, string column) => totals.GetValueOrDefault((row, column));
+    private static double Get(
+        Dictionary<(string Row, string Column),
+        double> totals,
+        string row,
+        string column) => totals.GetValueOrDefault((row, column));
 
-    /// <summary>p50 and p99 of the attempts between two cumulative bucket sets, interpolated within buckets as <c>histogram_quantile</c> does.</summary>
+    /// <summary>p50 and p99 of the attempts between two cumulative bucket sets, interpolated within buckets as <c>histogram_quantile</c>
+    /// does.</summary>
     private static (double? P50, double? P99) Quantiles(Dictionary<double, double>? current, Dictionary<double, double>? earlier)
     {
         if (current is null)
@@ -76,7 +90,9 @@ internal sealed class LiveFrameBuilder
             return (null, null);
         }
 
-        var deltas = current.OrderBy(b => b.Key).Select(b => (Le: b.Key, Count: Math.Max(0, b.Value - (earlier?.GetValueOrDefault(b.Key) ?? 0)))).ToList();
+        var deltas = current.OrderBy(b => b.Key).Select(b => (
+            Le: b.Key,
+            Count: Math.Max(0, b.Value - (earlier?.GetValueOrDefault(b.Key) ?? 0)))).ToList();
         var total = deltas.Count == 0 ? 0 : deltas[^1].Count;
         if (total <= 0)
         {
@@ -132,7 +148,10 @@ internal sealed class LiveFrameBuilder
 
         /// <summary>Attempts beyond the first: attempts minus the outcomes that followed attempts.</summary>
         public double Retried(string trigger) =>
-            Math.Max(0, Attempts.GetValueOrDefault(trigger) - (Get(Outcomes, trigger, "delivered") + Get(Outcomes, trigger, "dead_lettered") + Get(Outcomes, trigger, "dropped")));
+            Math.Max(0, Attempts.GetValueOrDefault(trigger) - (Get(
+                Outcomes,
+                trigger,
+                "delivered") + Get(Outcomes, trigger, "dead_lettered") + Get(Outcomes, trigger, "dropped")));
 
         public static Sums Of(DateTimeOffset at, List<ExpositionSample> samples)
         {
@@ -147,10 +166,14 @@ internal sealed class LiveFrameBuilder
                     case "kn_eventing_deliveries_total":
                         Add(sums.Outcomes, (Trigger(s), s.Label("kn_delivery_outcome")), s.Value);
                         break;
-                    case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith("trigger:", StringComparison.Ordinal):
+                    case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith(
+                        "trigger:",
+                        StringComparison.Ordinal):
                         Add(sums.Attempts, Trigger(s), s.Value);
                         break;
-                    case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith("reply:", StringComparison.Ordinal)
+                    case "kn_eventing_dispatch_duration_seconds_count" when s.Label("messaging_destination_name").StartsWith(
+                        "reply:",
+                        StringComparison.Ordinal)
                         && s.Label("http_response_status_code").StartsWith('2'):
                         Add(sums.Replies, Broker(s), s.Value);
                         break;
@@ -161,7 +184,10 @@ internal sealed class LiveFrameBuilder
                             sums.Buckets[trigger] = buckets = [];
                         }
 
-                        Add(buckets, s.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(s.Label("le"), CultureInfo.InvariantCulture), s.Value);
+                        Add(
+                            buckets,
+                            s.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(s.Label("le"), CultureInfo.InvariantCulture),
+                            s.Value);
                         break;
                     case "kn_eventing_backlog":
                         Add(sums.Backlog, (Trigger(s), s.Label("kn_backlog_scope")), s.Value);
@@ -180,6 +206,7 @@ internal sealed class LiveFrameBuilder
 
         private static string Broker(ExpositionSample s) => $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}";
 
-        private static string Trigger(ExpositionSample s) => $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}/{s.Label("kn_trigger_name")}";
+        private static string Trigger(ExpositionSample s) =>
+            $"{s.Label("kn_broker_namespace")}/{s.Label("kn_broker_name")}/{s.Label("kn_trigger_name")}";
     }
 }

@@ -41,9 +41,11 @@ internal sealed partial class LiveView(
     }
 
     /// <summary>Frames for one page, from the next second on, until <paramref name="cancellationToken"/>.</summary>
-    public async IAsyncEnumerable<LiveFrame> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<LiveFrame> SubscribeAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<LiveFrame>(new BoundedChannelOptions(5) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        var channel = Channel.CreateBounded<LiveFrame>(
+            new BoundedChannelOptions(5) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
         {
             _pages.Add(channel);
@@ -129,7 +131,9 @@ internal sealed partial class LiveView(
 
     private async Task<List<ExpositionSample>> ScrapeAsync(CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{listeners.BoundUrl(ListenerRole.Metrics).TrimEnd('/')}{exporter.Value.MetricsPath}");
+        using var request = new HttpRequestMessage(
+            HttpMethod.Get,
+            $"{listeners.BoundUrl(ListenerRole.Metrics).TrimEnd('/')}{exporter.Value.MetricsPath}");
         if (exporter.Value.MetricsBearerToken is { Length: > 0 } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -1,7 +1,11 @@
 namespace Knative.Eventing.Metrics;
 
 /// <summary>One registered backlog source and the last reading the refresher took from it.</summary>
-internal sealed class BacklogRegistration(BacklogMonitor monitor, TriggerRef trigger, Func<CancellationToken, ValueTask<BacklogReading>> read) : IDisposable
+internal sealed class BacklogRegistration(
+    BacklogMonitor monitor,
+    TriggerRef trigger,
+    Func<CancellationToken,
+    ValueTask<BacklogReading>> read) : IDisposable
 {
     private readonly Lock _lock = new();
     private BacklogReading _value;

@@ -22,7 +22,8 @@ public static class AttributeValues
 
     /// <summary>The <c>error.type</c> value of an invalid-event reason.</summary>
     /// <param name="reason">The reason.</param>
-    /// <returns>One of <c>missing_attribute</c>, <c>invalid_specversion</c>, <c>malformed</c>, <c>unsupported_media_type</c>, <c>too_large</c>.</returns>
+    /// <returns>One of <c>missing_attribute</c>, <c>invalid_specversion</c>, <c>malformed</c>, <c>unsupported_media_type</c>,
+    /// <c>too_large</c>.</returns>
     public static string Of(InvalidEventReason reason) => reason switch
     {
         InvalidEventReason.MissingAttribute => "missing_attribute",

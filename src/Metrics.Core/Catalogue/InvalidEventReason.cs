@@ -3,7 +3,8 @@ namespace Knative.Eventing.Metrics;
 /// <summary>Why an event was rejected as not a valid CloudEvent (the <c>error.type</c> of <c>kn.eventing.events.invalid</c>).</summary>
 public enum InvalidEventReason
 {
-    /// <summary>A required attribute (<c>id</c>, <c>source</c>, <c>type</c>, <c>specversion</c>) is missing or empty: <c>missing_attribute</c>.</summary>
+    /// <summary>A required attribute (<c>id</c>, <c>source</c>, <c>type</c>, <c>specversion</c>) is missing or empty:
+    /// <c>missing_attribute</c>.</summary>
     MissingAttribute,
 
     /// <summary>The <c>specversion</c> is not one this broker understands: <c>invalid_specversion</c>.</summary>

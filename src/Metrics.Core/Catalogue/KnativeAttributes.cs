@@ -14,7 +14,8 @@ public static class KnativeAttributes
     /// <summary><c>messaging.operation.name</c>: <see cref="OperationSend"/> or <see cref="OperationProcess"/>.</summary>
     public const string MessagingOperationName = "messaging.operation.name";
 
-    /// <summary><c>messaging.destination.name</c>: the backend destination at ingress, <c>trigger:&lt;name&gt;.&lt;namespace&gt;</c> (and the dead-letter and reply forms) at dispatch.</summary>
+    /// <summary><c>messaging.destination.name</c>: the backend destination at ingress, <c>trigger:&lt;name&gt;.&lt;namespace&gt;</c> (and the
+    /// dead-letter and reply forms) at dispatch.</summary>
     public const string MessagingDestinationName = "messaging.destination.name";
 
     /// <summary><c>kn.broker.name</c>.</summary>

@@ -15,7 +15,15 @@ internal static class KnativeEventingInstruments
         InstrumentKind.Histogram,
         "s",
         "Broker ingress: from the request received to the backend acknowledging (or the ingress rejecting) the event.",
-        [MessagingSystem, MessagingOperationName, MessagingDestinationName, BrokerName, BrokerNamespace, CloudEventsType, HttpResponseStatusCode, ErrorType],
+        [
+            MessagingSystem,
+            MessagingOperationName,
+            MessagingDestinationName,
+            BrokerName,
+            BrokerNamespace,
+            CloudEventsType,
+            HttpResponseStatusCode,
+            ErrorType],
         []);
 
     /// <summary><c>kn.eventing.process.duration</c>.</summary>
@@ -42,7 +50,16 @@ internal static class KnativeEventingInstruments
         InstrumentKind.Histogram,
         "s",
         "One delivery attempt to a subscriber, dead-letter sink or reply destination; retries are extra attempts.",
-        [MessagingSystem, MessagingOperationName, MessagingDestinationName, BrokerName, BrokerNamespace, TriggerName, CloudEventsType, HttpResponseStatusCode, ErrorType],
+        [
+            MessagingSystem,
+            MessagingOperationName,
+            MessagingDestinationName,
+            BrokerName,
+            BrokerNamespace,
+            TriggerName,
+            CloudEventsType,
+            HttpResponseStatusCode,
+            ErrorType],
         []);
 
     /// <summary><c>kn.eventing.deliveries</c>.</summary>
@@ -68,7 +85,8 @@ internal static class KnativeEventingInstruments
         "kn.eventing.backlog",
         InstrumentKind.ObservableGauge,
         "{event}",
-        "Events waiting for a trigger, as last read from the backend by the background refresher, by who sees them: broker (the same reading on every replica; add with max) and replica (held by this process; add with sum).",
+        "Events waiting for a trigger, as last read from the backend by the background refresher, by who sees them: broker (the same reading on " +
+            "every replica; add with max) and replica (held by this process; add with sum).",
         [BrokerName, BrokerNamespace, TriggerName, KnativeAttributes.BacklogScope],
         []);
 

@@ -22,7 +22,9 @@ public static class KnativeEventingServiceCollectionExtensions
         services.AddMetrics();
         services.AddOptions<KnativeEventingMetricsOptions>().ValidateOnStart();
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KnativeEventingMetricsOptions>, KnativeEventingMetricsOptionsValidator>());
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<KnativeEventingMetricsOptions>,
+            KnativeEventingMetricsOptionsValidator>());
         services.TryAddSingleton(sp => new KnativeEventingMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<IOptions<KnativeEventingMetricsOptions>>(),

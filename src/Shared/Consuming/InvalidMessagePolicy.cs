@@ -48,9 +48,17 @@ internal sealed partial class InvalidMessagePolicy<TMessage>(
         }
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "{Consumer}: the message at {Position} is not a valid CloudEvent and is settled past without delivery (logged once per reason): {Detail}")]
+    [LoggerMessage(
+        EventId = 1100,
+        Level = LogLevel.Warning,
+        Message = "{Consumer}: the message at {Position} is not a valid CloudEvent and is settled past without delivery (logged once per reason): " +
+            "{Detail}")]
     private static partial void LogInvalidMessage(ILogger logger, string consumer, string position, string detail);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "{Consumer}: the OnInvalidMessage callback failed for the message at {Position}; the message goes back to the broker and is read again")]
+    [LoggerMessage(
+        EventId = 1101,
+        Level = LogLevel.Warning,
+        Message = "{Consumer}: the OnInvalidMessage callback failed for the message at {Position}; the message goes back to the broker and is read " +
+            "again")]
     private static partial void LogCallbackFailed(ILogger logger, string consumer, string position, Exception exception);
 }

@@ -15,11 +15,16 @@ public static class CloudEventDeliveryExtensions
     /// <param name="trigger">The trigger.</param>
     /// <param name="cloudEvent">The decoded event.</param>
     /// <returns>The scope of this event and trigger.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="metrics"/>, <paramref name="trigger"/> or <paramref name="cloudEvent"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="metrics"/>, <paramref name="trigger"/> or <paramref name="cloudEvent"/> is
+    /// null.</exception>
     public static DeliveryScope BeginDelivery(this KnativeEventingMetrics metrics, TriggerRef trigger, CloudEvent cloudEvent)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(cloudEvent);
-        return metrics.BeginDelivery(trigger, cloudEvent.Type, KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]), cloudEvent.Source?.ToString());
+        return metrics.BeginDelivery(
+            trigger,
+            cloudEvent.Type,
+            KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]),
+            cloudEvent.Source?.ToString());
     }
 }

@@ -21,7 +21,8 @@ public static class CloudEventsServiceCollectionExtensions
         services.TryAddSingleton(sp => new CloudEventsInstrumentation(
             sp.GetRequiredService<IMeterFactory>(),
             sp.GetRequiredService<KnativeEventingMetrics>().EventTypes,
-            Logging.LoggerFactoryExtensions.CreateLogger<CloudEventsInstrumentation>(sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
+            Logging.LoggerFactoryExtensions.CreateLogger<CloudEventsInstrumentation>(
+                sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
         return services;
     }
 

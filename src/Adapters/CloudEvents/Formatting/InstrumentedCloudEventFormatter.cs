@@ -29,7 +29,10 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     public CloudEventFormatter Inner => _inner;
 
     /// <inheritdoc/>
-    public override CloudEvent DecodeStructuredModeMessage(ReadOnlyMemory<byte> body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public override CloudEvent DecodeStructuredModeMessage(
+        ReadOnlyMemory<byte> body,
+        ContentType? contentType,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
         CloudEvent result;
@@ -48,7 +51,10 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     }
 
     /// <inheritdoc/>
-    public override CloudEvent DecodeStructuredModeMessage(Stream messageBody, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public override CloudEvent DecodeStructuredModeMessage(
+        Stream messageBody,
+        ContentType? contentType,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
         CloudEvent result;
@@ -67,7 +73,10 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     }
 
     /// <inheritdoc/>
-    public override async Task<CloudEvent> DecodeStructuredModeMessageAsync(Stream messageBody, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public override async Task<CloudEvent> DecodeStructuredModeMessageAsync(
+        Stream messageBody,
+        ContentType? contentType,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
         CloudEvent result;
@@ -103,7 +112,10 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<CloudEvent> DecodeBatchModeMessage(ReadOnlyMemory<byte> body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public override IReadOnlyList<CloudEvent> DecodeBatchModeMessage(
+        ReadOnlyMemory<byte> body,
+        ContentType? contentType,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
         IReadOnlyList<CloudEvent> result;
@@ -122,7 +134,10 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<CloudEvent> DecodeBatchModeMessage(Stream body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public override IReadOnlyList<CloudEvent> DecodeBatchModeMessage(
+        Stream body,
+        ContentType? contentType,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
         IReadOnlyList<CloudEvent> result;
@@ -141,7 +156,10 @@ public sealed class InstrumentedCloudEventFormatter : CloudEventFormatter
     }
 
     /// <inheritdoc/>
-    public override async Task<IReadOnlyList<CloudEvent>> DecodeBatchModeMessageAsync(Stream body, ContentType? contentType, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public override async Task<IReadOnlyList<CloudEvent>> DecodeBatchModeMessageAsync(
+        Stream body,
+        ContentType? contentType,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         var start = Stopwatch.GetTimestamp();
         IReadOnlyList<CloudEvent> result;

@@ -26,7 +26,10 @@ public static class CloudEventHttpRequestExtensions
     /// <param name="cancellationToken">Cancels reading.</param>
     /// <returns>The events, or why the request is not valid (with the status to answer).</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<CloudEventReadResult> ReadCloudEventsAsync(this HttpRequest request, CloudEventReadOptions? options, CancellationToken cancellationToken)
+    public static async Task<CloudEventReadResult> ReadCloudEventsAsync(
+        this HttpRequest request,
+        CloudEventReadOptions? options,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         options ??= new CloudEventReadOptions();
@@ -43,7 +46,12 @@ public static class CloudEventHttpRequestExtensions
             }
             else
             {
-                instrumentation.RecordReceive(result.IsBatch ? null : first?.Type, first?.SpecVersion.VersionId, Stopwatch.GetElapsedTime(start), null, null);
+                instrumentation.RecordReceive(
+                    result.IsBatch ? null : first?.Type,
+                    first?.SpecVersion.VersionId,
+                    Stopwatch.GetElapsedTime(start),
+                    null,
+                    null);
             }
         }
 
@@ -57,7 +65,11 @@ public static class CloudEventHttpRequestExtensions
         var isBatch = false;
         if (!contentTypeValid)
         {
-            return CloudEventReadResult.Failure(InvalidEventReason.UnsupportedMediaType, $"The Content-Type '{Shorten(request.ContentType)}' cannot be parsed.", null, false);
+            return CloudEventReadResult.Failure(
+                InvalidEventReason.UnsupportedMediaType,
+                $"The Content-Type '{Shorten(request.ContentType)}' cannot be parsed.",
+                null,
+                false);
         }
 
         if (mediaType is not null && mediaType.StartsWith(StructuredPrefix, StringComparison.OrdinalIgnoreCase))
@@ -67,14 +79,22 @@ public static class CloudEventHttpRequestExtensions
             {
                 if (!options.AllowBatch)
                 {
-                    return CloudEventReadResult.Failure(InvalidEventReason.UnsupportedMediaType, "Batch mode is not accepted here; send one event per request.", mode, true);
+                    return CloudEventReadResult.Failure(
+                        InvalidEventReason.UnsupportedMediaType,
+                        "Batch mode is not accepted here; send one event per request.",
+                        mode,
+                        true);
                 }
 
                 isBatch = true;
             }
             else if (!string.Equals(mediaType, StructuredJson, StringComparison.OrdinalIgnoreCase))
             {
-                return CloudEventReadResult.Failure(InvalidEventReason.UnsupportedMediaType, $"The event format '{mediaType}' is not supported; use {StructuredJson}, {BatchJson} or binary mode.", mode, false);
+                return CloudEventReadResult.Failure(
+                    InvalidEventReason.UnsupportedMediaType,
+                    $"The event format '{mediaType}' is not supported; use {StructuredJson}, {BatchJson} or binary mode.",
+                    mode,
+                    false);
             }
         }
         else if (HasCloudEventHeaders(request.Headers))
@@ -85,17 +105,26 @@ public static class CloudEventHttpRequestExtensions
         {
             return CloudEventReadResult.Failure(
                 InvalidEventReason.UnsupportedMediaType,
-                $"Not a CloudEvent: no ce- headers (binary mode) and the Content-Type '{Shorten(request.ContentType) ?? "none"}' is not {StructuredJson}.",
+                $"Not a CloudEvent: no ce- headers (binary mode) and the Content-Type '{Shorten(request.ContentType) ?? "none"}' is not " +
+                    $"{StructuredJson}.",
                 null,
                 false);
         }
 
         if (request.ContentLength is { } declared && declared > options.MaxBodyBytes)
         {
-            return CloudEventReadResult.Failure(InvalidEventReason.TooLarge, $"The body is {declared} bytes; at most {options.MaxBodyBytes} are accepted.", mode, isBatch);
+            return CloudEventReadResult.Failure(
+                InvalidEventReason.TooLarge,
+                $"The body is {declared} bytes; at most {options.MaxBodyBytes} are accepted.",
+                mode,
+                isBatch);
         }
 
-        var (body, bodyError) = await ReadBodyAsync(request.Body, options.MaxBodyBytes, request.HttpContext.RequestAborted, cancellationToken).ConfigureAwait(false);
+        var (body, bodyError) = await ReadBodyAsync(
+            request.Body,
+            options.MaxBodyBytes,
+            request.HttpContext.RequestAborted,
+            cancellationToken).ConfigureAwait(false);
         if (bodyError is { } error)
         {
             return CloudEventReadResult.Failure(error.Reason, error.Detail, mode, isBatch);
@@ -107,12 +136,21 @@ public static class CloudEventHttpRequestExtensions
             if (mode == ContentMode.Binary)
             {
                 var attributes = ReadBinaryAttributes(request.Headers, request.ContentType);
-                return CloudEventReadResult.Success([CloudEventValidator.FromBinary(attributes, body, options.Formatter, options.ExtensionAttributes)], mode, false);
+                return CloudEventReadResult.Success(
+                    [CloudEventValidator.FromBinary(attributes, body, options.Formatter, options.ExtensionAttributes)],
+                    mode,
+                    false);
             }
 
             return isBatch
-                ? CloudEventReadResult.Success(CloudEventValidator.FromBatch(body, contentType, options.Formatter, options.ExtensionAttributes), mode, true)
-                : CloudEventReadResult.Success([CloudEventValidator.FromStructured(body, contentType, options.Formatter, options.ExtensionAttributes)], mode, false);
+                ? CloudEventReadResult.Success(
+                    CloudEventValidator.FromBatch(body, contentType, options.Formatter, options.ExtensionAttributes),
+                    mode,
+                    true)
+                : CloudEventReadResult.Success(
+                    [CloudEventValidator.FromStructured(body, contentType, options.Formatter, options.ExtensionAttributes)],
+                    mode,
+                    false);
         }
         catch (InvalidCloudEventException ex)
         {
@@ -120,7 +158,11 @@ public static class CloudEventHttpRequestExtensions
         }
         catch (FormatException ex)
         {
-            return CloudEventReadResult.Failure(InvalidEventReason.UnsupportedMediaType, $"The Content-Type cannot be parsed: {ex.Message}", mode, isBatch);
+            return CloudEventReadResult.Failure(
+                InvalidEventReason.UnsupportedMediaType,
+                $"The Content-Type cannot be parsed: {ex.Message}",
+                mode,
+                isBatch);
         }
     }
 
@@ -137,7 +179,10 @@ public static class CloudEventHttpRequestExtensions
             var name = key[3..].ToLowerInvariant();
             if (values.Count != 1)
             {
-                throw new InvalidCloudEventException(InvalidEventReason.Malformed, $"The header '{key}' appears {values.Count} times; a CloudEvents attribute has one value.", null);
+                throw new InvalidCloudEventException(
+                    InvalidEventReason.Malformed,
+                    $"The header '{key}' appears {values.Count} times; a CloudEvents attribute has one value.",
+                    null);
             }
 
             if (!CloudEventHeaderValue.TryDecode(values[0] ?? string.Empty, out var value))
@@ -193,7 +238,11 @@ public static class CloudEventHttpRequestExtensions
         return null;
     }
 
-    private static async Task<(ReadOnlyMemory<byte> Body, (InvalidEventReason Reason, string Detail)? Error)> ReadBodyAsync(Stream stream, long limit, CancellationToken clientAborted, CancellationToken cancellationToken)
+    private static async Task<(
+        ReadOnlyMemory<byte> Body,
+        (
+            InvalidEventReason Reason,
+            string Detail)? Error)> ReadBodyAsync(Stream stream, long limit, CancellationToken clientAborted, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[ChunkSize];

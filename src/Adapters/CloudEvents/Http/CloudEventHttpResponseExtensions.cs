@@ -16,7 +16,12 @@ public static class CloudEventHttpResponseExtensions
     /// <returns>A task that completes when the response was written.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The event is missing required attributes.</exception>
-    public static async Task WriteCloudEventAsync(this HttpResponse response, CloudEvent cloudEvent, ContentMode mode, CloudEventFormatter formatter, CancellationToken cancellationToken)
+    public static async Task WriteCloudEventAsync(
+        this HttpResponse response,
+        CloudEvent cloudEvent,
+        ContentMode mode,
+        CloudEventFormatter formatter,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(cloudEvent);

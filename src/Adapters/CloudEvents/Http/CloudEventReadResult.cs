@@ -81,7 +81,14 @@ public sealed class CloudEventReadResult
         return response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", cancellationToken);
     }
 
-    internal static CloudEventReadResult Success(IReadOnlyList<CloudEvent> events, ContentMode mode, bool isBatch) => new(events, mode, isBatch, null, null);
+    internal static CloudEventReadResult Success(
+        IReadOnlyList<CloudEvent> events,
+        ContentMode mode,
+        bool isBatch) => new(events, mode, isBatch, null, null);
 
-    internal static CloudEventReadResult Failure(InvalidEventReason reason, string detail, ContentMode? mode, bool isBatch) => new([], mode, isBatch, reason, detail);
+    internal static CloudEventReadResult Failure(
+        InvalidEventReason reason,
+        string detail,
+        ContentMode? mode,
+        bool isBatch) => new([], mode, isBatch, reason, detail);
 }

@@ -61,7 +61,9 @@ public static class CloudEventValidator
         {
             if (!IsValidAttributeName(name))
             {
-                throw Invalid(InvalidEventReason.Malformed, $"'{Printable(name)}' is not a valid CloudEvents attribute name (lower-case letters a-z and digits only).");
+                throw Invalid(
+                    InvalidEventReason.Malformed,
+                    $"'{Printable(name)}' is not a valid CloudEvents attribute name (lower-case letters a-z and digits only).");
             }
 
             if (!values.TryAdd(name, value))
@@ -95,9 +97,12 @@ public static class CloudEventValidator
             {
                 formatter.DecodeBinaryModeEventData(data, cloudEvent);
             }
-            catch (Exception ex) when (ex is JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
+            catch (Exception ex) when (IsDecodeFailure(ex))
             {
-                throw Invalid(InvalidEventReason.Malformed, $"The data does not match its content type '{cloudEvent.DataContentType}': {ex.Message}", ex);
+                throw Invalid(
+                    InvalidEventReason.Malformed,
+                    $"The data does not match its content type '{cloudEvent.DataContentType}': {ex.Message}",
+                    ex);
             }
         }
 
@@ -111,7 +116,11 @@ public static class CloudEventValidator
     /// <param name="extensionAttributes">Known extension attributes.</param>
     /// <returns>The validated event.</returns>
     /// <exception cref="InvalidCloudEventException">The body is not one valid CloudEvent.</exception>
-    public static CloudEvent FromStructured(ReadOnlyMemory<byte> body, ContentType? contentType, CloudEventFormatter formatter, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public static CloudEvent FromStructured(
+        ReadOnlyMemory<byte> body,
+        ContentType? contentType,
+        CloudEventFormatter formatter,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         ArgumentNullException.ThrowIfNull(formatter);
         using (var document = ParseJson(body))
@@ -123,7 +132,7 @@ public static class CloudEventValidator
         {
             return Complete(formatter.DecodeStructuredModeMessage(body, contentType, extensionAttributes));
         }
-        catch (Exception ex) when (ex is not InvalidCloudEventException and (JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException))
+        catch (Exception ex) when (ex is not InvalidCloudEventException && IsDecodeFailure(ex))
         {
             throw Invalid(InvalidEventReason.Malformed, $"The event could not be decoded: {ex.Message}", ex);
         }
@@ -135,8 +144,13 @@ public static class CloudEventValidator
     /// <param name="formatter">The event format's formatter.</param>
     /// <param name="extensionAttributes">Known extension attributes.</param>
     /// <returns>The validated events, in order.</returns>
-    /// <exception cref="InvalidCloudEventException">The body is not a JSON array of valid CloudEvents; the message names the first bad index.</exception>
-    public static IReadOnlyList<CloudEvent> FromBatch(ReadOnlyMemory<byte> body, ContentType? contentType, CloudEventFormatter formatter, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    /// <exception cref="InvalidCloudEventException">The body is not a JSON array of valid CloudEvents; the message names the first bad
+    /// index.</exception>
+    public static IReadOnlyList<CloudEvent> FromBatch(
+        ReadOnlyMemory<byte> body,
+        ContentType? contentType,
+        CloudEventFormatter formatter,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         ArgumentNullException.ThrowIfNull(formatter);
         using (var document = ParseJson(body))
@@ -158,7 +172,7 @@ public static class CloudEventValidator
         {
             return formatter.DecodeBatchModeMessage(body, contentType, extensionAttributes).Select(Complete).ToList();
         }
-        catch (Exception ex) when (ex is not InvalidCloudEventException and (JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException))
+        catch (Exception ex) when (ex is not InvalidCloudEventException && IsDecodeFailure(ex))
         {
             throw Invalid(InvalidEventReason.Malformed, $"The batch could not be decoded: {ex.Message}", ex);
         }
@@ -212,7 +226,9 @@ public static class CloudEventValidator
 
             if (!IsValidAttributeName(property.Name))
             {
-                throw Invalid(InvalidEventReason.Malformed, $"{at}'{Printable(property.Name)}' is not a valid CloudEvents attribute name (lower-case letters a-z and digits only).");
+                throw Invalid(
+                    InvalidEventReason.Malformed,
+                    $"{at}'{Printable(property.Name)}' is not a valid CloudEvents attribute name (lower-case letters a-z and digits only).");
             }
 
             if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
@@ -243,7 +259,9 @@ public static class CloudEventValidator
 
         if (specVersion != SpecVersion)
         {
-            throw Invalid(InvalidEventReason.InvalidSpecVersion, $"The specversion '{Printable(specVersion)}' is not supported; use '{SpecVersion}'.");
+            throw Invalid(
+                InvalidEventReason.InvalidSpecVersion,
+                $"The specversion '{Printable(specVersion)}' is not supported; use '{SpecVersion}'.");
         }
 
         foreach (var name in Required)
@@ -270,5 +288,12 @@ public static class CloudEventValidator
     private static string Printable(string value) =>
         value.Length > 64 ? string.Concat(value.AsSpan(0, 64), "…") : value;
 
-    private static InvalidCloudEventException Invalid(InvalidEventReason reason, string message, Exception? inner = null) => new(reason, message, inner);
+    private static InvalidCloudEventException Invalid(
+        InvalidEventReason reason,
+        string message,
+        Exception? inner = null) => new(reason, message, inner);
+
+    /// <summary>The exceptions the SDK's formatters throw for input they cannot read (not programming errors).</summary>
+    private static bool IsDecodeFailure(Exception ex) =>
+        ex is JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException;
 }

@@ -18,7 +18,13 @@ public sealed class KafkaTriggerBacklog : IDisposable
     private readonly TimeSpan _timeout;
     private readonly IDisposable _registration;
 
-    private KafkaTriggerBacklog(KnativeEventingMetrics metrics, ClientConfig config, string topic, string groupId, TriggerRef trigger, TimeSpan timeout)
+    private KafkaTriggerBacklog(
+        KnativeEventingMetrics metrics,
+        ClientConfig config,
+        string topic,
+        string groupId,
+        TriggerRef trigger,
+        TimeSpan timeout)
     {
         _topic = topic;
         _timeout = timeout;
@@ -37,9 +43,16 @@ public sealed class KafkaTriggerBacklog : IDisposable
     /// <param name="requestTimeout">How long each broker request may take (keep it under the metrics' backlog probe timeout).</param>
     /// <returns>The registration; dispose it to stop reporting and close its clients.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
+    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see
+    /// cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     /// <exception cref="InvalidOperationException">The trigger already has a backlog source.</exception>
-    public static KafkaTriggerBacklog Register(KnativeEventingMetrics metrics, ClientConfig config, string topic, string groupId, TriggerRef trigger, TimeSpan requestTimeout)
+    public static KafkaTriggerBacklog Register(
+        KnativeEventingMetrics metrics,
+        ClientConfig config,
+        string topic,
+        string groupId,
+        TriggerRef trigger,
+        TimeSpan requestTimeout)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         KafkaNativeLibrary.EnsureLoaded();
@@ -65,7 +78,11 @@ public sealed class KafkaTriggerBacklog : IDisposable
     /// the deliveries until the pool injected more: a stall of 0.2-0.7 s every refresh under load (docs/performance.md, Capacity).
     /// </summary>
     private ValueTask<BacklogReading> ReadAsync(CancellationToken cancellationToken) =>
-        new(Task.Factory.StartNew(() => BacklogReading.BrokerWide(Read()), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        new(Task.Factory.StartNew(
+            () => BacklogReading.BrokerWide(Read()),
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default));
 
     private long Read()
     {

@@ -72,7 +72,11 @@ public static class KafkaCloudEventBinding
     /// <param name="extensionAttributes">Known extension attributes.</param>
     /// <returns>The event.</returns>
     /// <exception cref="InvalidCloudEventException">The record is not a valid CloudEvent.</exception>
-    public static CloudEvent Decode(Headers? headers, byte[]? value, CloudEventFormatter formatter, IEnumerable<CloudEventAttribute>? extensionAttributes)
+    public static CloudEvent Decode(
+        Headers? headers,
+        byte[]? value,
+        CloudEventFormatter formatter,
+        IEnumerable<CloudEventAttribute>? extensionAttributes)
     {
         ArgumentNullException.ThrowIfNull(formatter);
         var attributes = new List<KeyValuePair<string, string>>();
@@ -98,12 +102,18 @@ public static class KafkaCloudEventBinding
             }
             catch (FormatException ex)
             {
-                throw new InvalidCloudEventException(InvalidEventReason.UnsupportedMediaType, $"The content-type '{contentType}' cannot be parsed.", ex);
+                throw new InvalidCloudEventException(
+                    InvalidEventReason.UnsupportedMediaType,
+                    $"The content-type '{contentType}' cannot be parsed.",
+                    ex);
             }
 
             if (!string.Equals(parsed.MediaType, "application/cloudevents+json", StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidCloudEventException(InvalidEventReason.UnsupportedMediaType, $"The event format '{parsed.MediaType}' is not supported.", null);
+                throw new InvalidCloudEventException(
+                    InvalidEventReason.UnsupportedMediaType,
+                    $"The event format '{parsed.MediaType}' is not supported.",
+                    null);
             }
 
             return CloudEventValidator.FromStructured(value ?? [], parsed, formatter, extensionAttributes);
@@ -111,7 +121,10 @@ public static class KafkaCloudEventBinding
 
         if (attributes.Count == 0)
         {
-            throw new InvalidCloudEventException(InvalidEventReason.MissingAttribute, "The record has no ce_ headers and is not a structured-mode CloudEvent.", null);
+            throw new InvalidCloudEventException(
+                InvalidEventReason.MissingAttribute,
+                "The record has no ce_ headers and is not a structured-mode CloudEvent.",
+                null);
         }
 
         if (contentType is not null)

@@ -11,7 +11,8 @@ public sealed class KafkaConsumerOptions
     /// <summary>The topic to consume; default <see cref="KafkaNames.Topic"/> of the trigger's broker.</summary>
     public string? Topic { get; set; }
 
-    /// <summary>The consumer group; default <see cref="KafkaNames.ConsumerGroup"/> of the trigger (Knative's <c>knative-trigger-{namespace}-{name}</c>).</summary>
+    /// <summary>The consumer group; default <see cref="KafkaNames.ConsumerGroup"/> of the trigger (Knative's
+    /// <c>knative-trigger-{namespace}-{name}</c>).</summary>
     public string? GroupId { get; set; }
 
     /// <summary>How often stored offsets (records with a final outcome) are committed. Default 1 s; also committed on pause and stop.</summary>

@@ -19,7 +19,11 @@ public sealed partial class KafkaTriggerConsumer
             CloudNative.CloudEvents.CloudEvent cloudEvent;
             try
             {
-                cloudEvent = KafkaCloudEventBinding.Decode(record.Message.Headers, record.Message.Value, _options.Formatter, _options.ExtensionAttributes);
+                cloudEvent = KafkaCloudEventBinding.Decode(
+                    record.Message.Headers,
+                    record.Message.Value,
+                    _options.Formatter,
+                    _options.ExtensionAttributes);
             }
             catch (InvalidCloudEventException invalid)
             {

@@ -30,7 +30,10 @@ public sealed partial class KafkaTriggerConsumer
     [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Consumer group {Group}: the consume loop failed")]
     private static partial void LogLoopFailed(ILogger logger, string group, Exception exception);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Consumer group {Group}: a handler did not return within {Grace} of being cancelled; closing anyway")]
+    [LoggerMessage(
+        EventId = 209,
+        Level = LogLevel.Warning,
+        Message = "Consumer group {Group}: a handler did not return within {Grace} of being cancelled; closing anyway")]
     private static partial void LogHandlerIgnoredCancellation(ILogger logger, string group, TimeSpan grace);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Consumer group {Group}: closing failed")]

@@ -123,7 +123,8 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels starting.</param>
     /// <returns>The running consumer; dispose it to stop (stored offsets are committed, the group is left).</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
+    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see
+    /// cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An interval is not positive.</exception>
     public static Task<KafkaTriggerConsumer> StartAsync(
         ConsumerConfig config,
@@ -155,7 +156,15 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             AutoOffsetReset = config.AutoOffsetReset ?? AutoOffsetReset.Earliest,
         };
         var topic = options.Topic ?? KafkaNames.Topic(trigger.Broker);
-        return Task.FromResult(new KafkaTriggerConsumer(effective, trigger, topic, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance));
+        return Task.FromResult(new KafkaTriggerConsumer(
+            effective,
+            trigger,
+            topic,
+            handler,
+            metrics,
+            instrumentation,
+            options,
+            logger ?? NullLogger.Instance));
     }
 
     /// <summary>Stops taking records (the record in hand finishes) and commits what was handled; the group keeps the partitions.</summary>

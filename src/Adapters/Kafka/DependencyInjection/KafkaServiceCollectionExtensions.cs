@@ -17,7 +17,10 @@ public static class KafkaServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddKnativeEventingMetrics();
-        services.TryAddSingleton(sp => new KafkaInstrumentation(sp.GetRequiredService<IMeterFactory>(), Logging.LoggerFactoryExtensions.CreateLogger<KafkaInstrumentation>(sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
+        services.TryAddSingleton(sp => new KafkaInstrumentation(
+            sp.GetRequiredService<IMeterFactory>(),
+            Logging.LoggerFactoryExtensions.CreateLogger<KafkaInstrumentation>(
+                sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
         return services;
     }
 }

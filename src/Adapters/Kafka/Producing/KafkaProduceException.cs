@@ -1,7 +1,8 @@
 namespace Knative.Eventing.Metrics.Kafka;
 
 /// <summary>
-/// Kafka did not persist an event (delivery report with an error, timeout, no broker, ...). Thrown so that the caller, not the metrics, decides what the producer is told (a broker ingress
+/// Kafka did not persist an event (delivery report with an error, timeout, no broker, ...). Thrown so that the caller, not the metrics, decides what
+/// the producer is told (a broker ingress
 /// answers 503 and the producer retries); the failure is already counted with <see cref="ErrorType"/>.
 /// </summary>
 public sealed class KafkaProduceException : Exception

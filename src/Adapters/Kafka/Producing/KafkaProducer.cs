@@ -19,7 +19,14 @@ public sealed class KafkaProducer
     private readonly KafkaInstrumentation _instrumentation;
     private readonly KafkaProducerOptions _options;
 
-    private KafkaProducer(IProducer<byte[]?, byte[]?> producer, BrokerRef broker, string topic, KnativeEventingMetrics metrics, KafkaInstrumentation instrumentation, KafkaProducerOptions options)
+    private KafkaProducer(
+        IProducer<byte[]?,
+        byte[]?> producer,
+        BrokerRef broker,
+        string topic,
+        KnativeEventingMetrics metrics,
+        KafkaInstrumentation instrumentation,
+        KafkaProducerOptions options)
     {
         _producer = producer;
         _broker = broker;
@@ -38,7 +45,8 @@ public sealed class KafkaProducer
     /// <param name="cancellationToken">Cancels creating.</param>
     /// <returns>The producer.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
+    /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see
+    /// cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
     public static Task<KafkaProducer> CreateAsync(
         IProducer<byte[]?, byte[]?> producer,
         BrokerRef broker,
@@ -54,7 +62,8 @@ public sealed class KafkaProducer
         cancellationToken.ThrowIfCancellationRequested();
         options ??= new KafkaProducerOptions();
         ArgumentNullException.ThrowIfNull(options.Formatter, nameof(options.Formatter));
-        KafkaNativeLibrary.EnsureLoaded(); // the producer's client loaded librdkafka: refuse one too old for Confluent.Kafka now, not on the first consume
+        // The producer's client loaded librdkafka: refuse one too old for Confluent.Kafka now, not on the first consume.
+        KafkaNativeLibrary.EnsureLoaded();
         return Task.FromResult(new KafkaProducer(producer, broker, options.Topic ?? KafkaNames.Topic(broker), metrics, instrumentation, options));
     }
 
@@ -63,16 +72,24 @@ public sealed class KafkaProducer
     /// and waits for its delivery report, as the other overload does.
     /// </summary>
     /// <param name="cloudEvent">The event (validated while encoding).</param>
-    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this call.</param>
+    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this
+    /// call.</param>
     /// <param name="cancellationToken">Cancels the wait (the record may still be delivered).</param>
     /// <returns>The persisted record's position.</returns>
     /// <exception cref="Knative.Eventing.Metrics.CloudEvents.InvalidCloudEventException">The event is not valid.</exception>
     /// <exception cref="KafkaProduceException">The record was not persisted; <see cref="KafkaProduceException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<TopicPartitionOffset> PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
+    public Task<TopicPartitionOffset> PublishAsync(
+        CloudNative.CloudEvents.CloudEvent cloudEvent,
+        long? ingressStartTimestamp,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloudEvent);
-        return PublishAsync(KafkaCloudEventBinding.Encode(cloudEvent, _options.ContentMode, _options.Formatter), cloudEvent.Type, ingressStartTimestamp, cancellationToken);
+        return PublishAsync(
+            KafkaCloudEventBinding.Encode(cloudEvent, _options.ContentMode, _options.Formatter),
+            cloudEvent.Type,
+            ingressStartTimestamp,
+            cancellationToken);
     }
 
     /// <summary>The topic this producer writes to.</summary>
@@ -81,12 +98,18 @@ public sealed class KafkaProducer
     /// <summary>Produces one record and waits for its delivery report.</summary>
     /// <param name="message">The record (e.g. from <see cref="KafkaCloudEventBinding.Encode"/>).</param>
     /// <param name="eventType">The CloudEvent type, for the bounded <c>cloudevents.type</c> attribute.</param>
-    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this call.</param>
+    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this
+    /// call.</param>
     /// <param name="cancellationToken">Cancels the wait (the record may still be delivered).</param>
     /// <returns>The persisted record's position.</returns>
     /// <exception cref="KafkaProduceException">The record was not persisted; <see cref="KafkaProduceException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<TopicPartitionOffset> PublishAsync(Message<byte[]?, byte[]?> message, string? eventType, long? ingressStartTimestamp, CancellationToken cancellationToken)
+    public async Task<TopicPartitionOffset> PublishAsync(
+        Message<byte[]?,
+        byte[]?> message,
+        string? eventType,
+        long? ingressStartTimestamp,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var start = Stopwatch.GetTimestamp();

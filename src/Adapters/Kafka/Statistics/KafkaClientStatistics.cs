@@ -41,7 +41,9 @@ public sealed class KafkaClientStatistics
                     }
 
                     var address = broker.Name.Split('/')[0];
-                    var avgMicroseconds = broker.Value.TryGetProperty("rtt", out var rtt) && rtt.TryGetProperty("avg", out var avg) ? avg.GetInt64() : 0;
+                    var avgMicroseconds = broker.Value.TryGetProperty(
+                        "rtt",
+                        out var rtt) && rtt.TryGetProperty("avg", out var avg) ? avg.GetInt64() : 0;
                     brokers.Add((address, avgMicroseconds / 1_000_000d));
                 }
             }
@@ -93,7 +95,9 @@ public sealed class KafkaClientStatistics
         {
             foreach (var (address, rtt) in snapshot.Brokers)
             {
-                yield return new Measurement<double>(rtt, new TagList { { MessagingSystem, "kafka" }, { KafkaInstruments.ClientId, client }, { ServerAddress, address } });
+                yield return new Measurement<double>(
+                    rtt,
+                    new TagList { { MessagingSystem, "kafka" }, { KafkaInstruments.ClientId, client }, { ServerAddress, address } });
             }
         }
     }
@@ -102,7 +106,9 @@ public sealed class KafkaClientStatistics
     {
         foreach (var (client, snapshot) in _clients)
         {
-            yield return new Measurement<long>(snapshot.Outbound, new TagList { { MessagingSystem, "kafka" }, { KafkaInstruments.ClientId, client } });
+            yield return new Measurement<long>(
+                snapshot.Outbound,
+                new TagList { { MessagingSystem, "kafka" }, { KafkaInstruments.ClientId, client } });
         }
     }
 
@@ -112,7 +118,9 @@ public sealed class KafkaClientStatistics
         {
             foreach (var (topic, lag) in snapshot.Lags)
             {
-                yield return new Measurement<long>(lag, new TagList { { MessagingSystem, "kafka" }, { KafkaInstruments.ClientId, client }, { MessagingDestinationName, topic } });
+                yield return new Measurement<long>(
+                    lag,
+                    new TagList { { MessagingSystem, "kafka" }, { KafkaInstruments.ClientId, client }, { MessagingDestinationName, topic } });
             }
         }
     }

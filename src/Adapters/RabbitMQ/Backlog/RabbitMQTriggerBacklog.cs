@@ -18,7 +18,12 @@ public sealed class RabbitMQTriggerBacklog : IDisposable
     private IChannel? _channel;
     private bool _disposed;
 
-    private RabbitMQTriggerBacklog(KnativeEventingMetrics metrics, TriggerRef trigger, IConnection connection, string queue, Func<long>? unacknowledged)
+    private RabbitMQTriggerBacklog(
+        KnativeEventingMetrics metrics,
+        TriggerRef trigger,
+        IConnection connection,
+        string queue,
+        Func<long>? unacknowledged)
     {
         _connection = connection;
         _queue = queue;
@@ -34,7 +39,11 @@ public sealed class RabbitMQTriggerBacklog : IDisposable
     /// <returns>The registration; dispose it to stop reporting and close its channel.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The trigger already has a backlog source.</exception>
-    public static RabbitMQTriggerBacklog Register(KnativeEventingMetrics metrics, IConnection connection, RabbitMQTriggerConsumer consumer, TriggerRef trigger)
+    public static RabbitMQTriggerBacklog Register(
+        KnativeEventingMetrics metrics,
+        IConnection connection,
+        RabbitMQTriggerConsumer consumer,
+        TriggerRef trigger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(connection);

@@ -92,5 +92,14 @@ internal static class RabbitMQInstruments
 
     /// <summary>Every instrument above, in catalogue order.</summary>
     public static IReadOnlyList<InstrumentDescriptor> All { get; } =
-        [SentMessages, OperationDuration, ConsumedMessages, ProcessDuration, RedeliveredMessages, ConnectionRecoveries, ConnectionsBlocked, ConnectionShutdowns, ChannelShutdowns];
+        [
+            SentMessages,
+            OperationDuration,
+            ConsumedMessages,
+            ProcessDuration,
+            RedeliveredMessages,
+            ConnectionRecoveries,
+            ConnectionsBlocked,
+            ConnectionShutdowns,
+            ChannelShutdowns];
 }

@@ -21,7 +21,8 @@ public sealed class RabbitMQConsumerOptions
     /// </summary>
     public bool RequeueOnHandlerFailure { get; set; } = true;
 
-    /// <summary>How long disposing waits for handlers in flight before closing the channel (their messages are then requeued by the broker). Default 30 s.</summary>
+    /// <summary>How long disposing waits for handlers in flight before closing the channel (their messages are then requeued by the broker). Default
+    /// 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The event format for structured mode and binary-mode data (default JSON).</summary>

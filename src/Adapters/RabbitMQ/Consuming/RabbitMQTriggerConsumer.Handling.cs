@@ -27,7 +27,12 @@ public sealed partial class RabbitMQTriggerConsumer
             try
             {
                 var properties = message.BasicProperties;
-                cloudEvent = AmqpCloudEventBinding.Decode(properties.Headers, properties.ContentType, message.Body, _options.Formatter, _options.ExtensionAttributes);
+                cloudEvent = AmqpCloudEventBinding.Decode(
+                    properties.Headers,
+                    properties.ContentType,
+                    message.Body,
+                    _options.Formatter,
+                    _options.ExtensionAttributes);
             }
             catch (InvalidCloudEventException invalid)
             {
@@ -53,7 +58,11 @@ public sealed partial class RabbitMQTriggerConsumer
             {
                 errorType = ErrorTypes.FromException(ex);
                 LogHandlerFailed(_logger, _trigger.ToString(), ex);
-                await _channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: _options.RequeueOnHandlerFailure, CancellationToken.None).ConfigureAwait(false);
+                await _channel.BasicNackAsync(
+                    message.DeliveryTag,
+                    multiple: false,
+                    requeue: _options.RequeueOnHandlerFailure,
+                    CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 

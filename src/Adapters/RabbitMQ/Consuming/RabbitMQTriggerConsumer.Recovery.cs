@@ -17,7 +17,10 @@ public sealed partial class RabbitMQTriggerConsumer
         // A connection loss is not a failure: automatic recovery reopens the channel and the consumer (the
         // backend is unready meanwhile, and a restart would not reconnect sooner). A channel closed by a channel
         // error while its connection stays open is not recovered, and the trigger gets nothing until a restart.
-        if (e.Initiator != ShutdownInitiator.Application && !_stopping.IsCancellationRequested && _connection.IsOpen && Volatile.Read(ref _consumingAgain) == 0)
+        if (e.Initiator != ShutdownInitiator.Application
+            && !_stopping.IsCancellationRequested
+            && _connection.IsOpen
+            && Volatile.Read(ref _consumingAgain) == 0)
         {
             _health.MarkFailed(null, $"channel closed by the {e.Initiator.ToString().ToLowerInvariant()}: {e.ReplyCode} {e.ReplyText}");
         }
@@ -55,7 +58,8 @@ public sealed partial class RabbitMQTriggerConsumer
         else
         {
             // Cancelled by the server before the connection was lost: recovery does not bring that consumer back.
-            await ConsumeAgainAsync($"RabbitMQ cancelled the consumer of queue '{_queue}' and consuming again after recovery failed").ConfigureAwait(false);
+            await ConsumeAgainAsync($"RabbitMQ cancelled the consumer of queue '{_queue}' and consuming again after recovery " +
+                $"failed").ConfigureAwait(false);
         }
     }
 

@@ -121,10 +121,22 @@ public sealed partial class RabbitMQTriggerConsumer : IAsyncDisposable
         var queue = options.Queue ?? RabbitMQNames.Queue(trigger);
 
         var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: options.Parallelism),
+            new CreateChannelOptions(
+                publisherConfirmationsEnabled: false,
+                publisherConfirmationTrackingEnabled: false,
+                consumerDispatchConcurrency: options.Parallelism),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, options.Parallelism, global: false, cancellationToken).ConfigureAwait(false);
-        var consumer = new RabbitMQTriggerConsumer(channel, connection, trigger, queue, handler, metrics, instrumentation, options, logger ?? NullLogger.Instance);
+        var consumer = new RabbitMQTriggerConsumer(
+            channel,
+            connection,
+            trigger,
+            queue,
+            handler,
+            metrics,
+            instrumentation,
+            options,
+            logger ?? NullLogger.Instance);
         await consumer.ResumeAsync(cancellationToken).ConfigureAwait(false);
         return consumer;
     }

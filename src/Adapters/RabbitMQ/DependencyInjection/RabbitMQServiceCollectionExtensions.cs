@@ -17,7 +17,10 @@ public static class RabbitMQServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddKnativeEventingMetrics();
-        services.TryAddSingleton(sp => new RabbitMQInstrumentation(sp.GetRequiredService<IMeterFactory>(), Logging.LoggerFactoryExtensions.CreateLogger<RabbitMQInstrumentation>(sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
+        services.TryAddSingleton(sp => new RabbitMQInstrumentation(
+            sp.GetRequiredService<IMeterFactory>(),
+            Logging.LoggerFactoryExtensions.CreateLogger<RabbitMQInstrumentation>(
+                sp.GetService<Logging.ILoggerFactory>() ?? Logging.Abstractions.NullLoggerFactory.Instance)));
         return services;
     }
 }

@@ -1,7 +1,8 @@
 namespace Knative.Eventing.Metrics.RabbitMQ;
 
 /// <summary>
-/// RabbitMQ did not accept an event (nack, unroutable return, timeout, connection lost, ...). Thrown so that the caller, not the metrics, decides what the producer is told (a broker ingress
+/// RabbitMQ did not accept an event (nack, unroutable return, timeout, connection lost, ...). Thrown so that the caller, not the metrics, decides
+/// what the producer is told (a broker ingress
 /// answers 503 and the producer retries); the failure is already counted with <see cref="ErrorType"/>.
 /// </summary>
 public sealed class RabbitMQPublishException : Exception

@@ -22,7 +22,14 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     private readonly RabbitMQEndpoint _endpoint;
     private readonly CoarseDeadline _deadline;
 
-    private RabbitMQPublisher(IChannel channel, IConnection connection, BrokerRef broker, string exchange, KnativeEventingMetrics metrics, RabbitMQInstrumentation instrumentation, RabbitMQPublisherOptions options)
+    private RabbitMQPublisher(
+        IChannel channel,
+        IConnection connection,
+        BrokerRef broker,
+        string exchange,
+        KnativeEventingMetrics metrics,
+        RabbitMQInstrumentation instrumentation,
+        RabbitMQPublisherOptions options)
     {
         _channel = channel;
         _broker = broker;
@@ -66,7 +73,14 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken).ConfigureAwait(false);
-        return new RabbitMQPublisher(channel, connection, broker, options.Exchange ?? RabbitMQNames.Exchange(broker), metrics, instrumentation, options);
+        return new RabbitMQPublisher(
+            channel,
+            connection,
+            broker,
+            options.Exchange ?? RabbitMQNames.Exchange(broker),
+            metrics,
+            instrumentation,
+            options);
     }
 
     /// <summary>
@@ -74,11 +88,13 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// as a persistent message, and waits for the broker's confirm, as the other overload does.
     /// </summary>
     /// <param name="cloudEvent">The event (validated while encoding).</param>
-    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this call.</param>
+    /// <param name="ingressStartTimestamp">A <see cref="Stopwatch.GetTimestamp"/> of when the ingress received the event; null measures from this
+    /// call.</param>
     /// <param name="cancellationToken">Cancels the wait (the event may still have reached the broker).</param>
     /// <returns>A task that completes when the broker confirmed the event.</returns>
     /// <exception cref="Knative.Eventing.Metrics.CloudEvents.InvalidCloudEventException">The event is not valid.</exception>
-    /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says
+    /// why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
@@ -102,7 +118,8 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// </param>
     /// <param name="cancellationToken">Cancels the wait (the event may still have reached the broker).</param>
     /// <returns>A task that completes when the broker confirmed the event.</returns>
-    /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says why.</exception>
+    /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says
+    /// why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task PublishAsync(
         string routingKey,
@@ -120,7 +137,13 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
         Exception? failure = null;
         try
         {
-            await _channel.BasicPublishAsync(_exchange, routingKey, _options.Mandatory, properties, body, linked?.Token ?? deadline).ConfigureAwait(false);
+            await _channel.BasicPublishAsync(
+                _exchange,
+                routingKey,
+                _options.Mandatory,
+                properties,
+                body,
+                linked?.Token ?? deadline).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -34,7 +34,8 @@ internal sealed class CesqlExpression
         return (value, context.Errors);
     }
 
-    /// <summary>The CESQL value of an attribute: Boolean and Integer extensions as they are, every other value as its canonical string (section 3.2).</summary>
+    /// <summary>The CESQL value of an attribute: Boolean and Integer extensions as they are, every other value as its canonical string (section
+    /// 3.2).</summary>
     public static object? Attribute(CloudEvent cloudEvent, string name)
     {
         if (name == "specversion")

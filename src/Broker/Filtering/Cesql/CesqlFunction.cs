@@ -6,7 +6,14 @@ namespace Knative.Eventing.Metrics.Broker.Filtering.Cesql;
 /// A built-in function (CloudEvents SQL v1, section 3.5): its parameter types (null: any, no cast), whether the
 /// last parameter repeats, and its body. Functions are found by upper-cased name and arity.
 /// </summary>
-internal sealed class CesqlFunction(string name, CesqlType returns, CesqlType?[] parameters, bool variadic, Func<object[], List<CesqlError>, object> body)
+internal sealed class CesqlFunction(
+    string name,
+    CesqlType returns,
+    CesqlType?[] parameters,
+    bool variadic,
+    Func<object[],
+    List<CesqlError>,
+    object> body)
 {
     public string Name { get; } = name;
 
@@ -69,7 +76,9 @@ internal sealed class CesqlFunction(string name, CesqlType returns, CesqlType?[]
         var runes = Runes(text);
         if (position > runes.Length || position < -runes.Length || length < 0)
         {
-            errors.Add(new CesqlError(CesqlErrorKind.FunctionEvaluation, $"SUBSTRING: position {position}{(length is { } l ? $", length {l}" : string.Empty)} is outside '{text}'"));
+            errors.Add(new CesqlError(
+                CesqlErrorKind.FunctionEvaluation,
+                $"SUBSTRING: position {position}{(length is { } l ? $", length {l}" : string.Empty)} is outside '{text}'"));
             return string.Empty;
         }
 

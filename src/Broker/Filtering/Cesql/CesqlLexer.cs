@@ -26,7 +26,10 @@ internal readonly record struct CesqlToken(CesqlTokenKind Kind, string Text, int
 /// </summary>
 internal static class CesqlLexer
 {
-    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal) { "AND", "OR", "XOR", "NOT", "LIKE", "EXISTS", "IN", "TRUE", "FALSE" };
+    private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    {
+        "AND", "OR", "XOR", "NOT", "LIKE", "EXISTS", "IN", "TRUE", "FALSE",
+    };
 
     public static List<CesqlToken> Tokenize(string expression)
     {

@@ -232,7 +232,9 @@ internal sealed class CesqlLike(CesqlNode value, string pattern, bool negated) :
 
         return new System.Text.RegularExpressions.Regex(
             regex.Append('$').ToString(),
-            System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+            System.Text.RegularExpressions.RegexOptions.Singleline
+                | System.Text.RegularExpressions.RegexOptions.CultureInvariant
+                | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
     }
 }
 
