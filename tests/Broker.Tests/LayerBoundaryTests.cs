@@ -1,4 +1,4 @@
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Tests;
 
@@ -13,7 +13,7 @@ public sealed class LayerBoundaryTests
     [Fact]
     public void The_broker_layer_references_neither_aspnetcore_nor_hosting_nor_the_exporter()
     {
-        var layer = typeof(BrokerModel).Assembly;
+        var layer = typeof(Topology).Assembly;
         var references = layer.GetReferencedAssemblies().Select(a => a.Name!).ToList();
 
         Assert.Contains("Knative.Eventing.Metrics", references); // the contract it records

@@ -79,7 +79,7 @@ public sealed class KubernetesManifestTests
                 File.WriteAllText(Path.Combine(mounted, key.ToString()), value.ToString());
             }
 
-            var model = Knative.Eventing.Metrics.Broker.Topology.BrokerModel.Build(
+            var model = Knative.Eventing.Metrics.Broker.Model.Topology.Build(
                 new Knative.Eventing.Metrics.Broker.Configuration.BrokerOptions { Backend = "RabbitMQ", Manifests = [mounted] }, []);
             Assert.NotEmpty(model.Brokers);
             Assert.NotEmpty(model.Triggers);

@@ -27,12 +27,12 @@ public sealed class RabbitMQLiveDashboardTests(RabbitMQFixture fixture)
     [Fact]
     public Task Every_panel_and_recording_rule_returns_series_on_rabbitmq() =>
         LiveDashboards.VerifyAsync("RabbitMQBroker", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "rabbitmq", 1,
-            "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+            "--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 
     [Fact]
     public Task Every_panel_and_recording_rule_returns_series_on_rabbitmq_with_three_replicas() =>
         LiveDashboards.VerifyAsync("RabbitMQBroker", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "rabbitmq", 3,
-            "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+            "--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
 internal static class LiveDashboards
@@ -114,10 +114,10 @@ public sealed class KafkaLiveDashboardTests(KafkaFixture fixture)
     [Fact]
     public Task Every_panel_and_recording_rule_returns_series_on_kafka() =>
         LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka", 1,
-            "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+            "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 
     [Fact]
     public Task Every_panel_and_recording_rule_returns_series_on_kafka_with_three_replicas() =>
         LiveDashboards.VerifyAsync("Kafka", ["knative-eventing-overview.json", "knative-eventing-transport.json"], "kafka", 3,
-            "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+            "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }

@@ -3,7 +3,7 @@ using Knative.Eventing.Metrics.CloudEvents;
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Backends;
 
@@ -25,7 +25,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     private readonly Lock _publishLock = new();
     private bool _closed;
 
-    public Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    public Task StartAsync(Topology model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         foreach (var trigger in model.Triggers)
         {
@@ -80,7 +80,7 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     }
 
     /// <summary>Always connected: the backend is in the process.</summary>
-    public string? Disconnected => null;
+    public string? UnavailableReason => null;
 
     public async Task DrainAsync(TimeSpan timeout)
     {

@@ -1,7 +1,7 @@
 using Knative.Eventing.Metrics.Broker.Publishing;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Backends;
 
@@ -17,7 +17,7 @@ internal delegate Task<DeliveryOutcome> DispatchEvent(
 internal interface IEventBackend : IAsyncDisposable
 {
     /// <summary>Starts consuming for every trigger.</summary>
-    Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken);
+    Task StartAsync(Topology model, DispatchEvent dispatch, CancellationToken cancellationToken);
 
     /// <summary>Stores the events for every trigger of the broker, all or none.</summary>
     /// <exception cref="PublishRejectedException">The backend did not accept them (the ingress answers 503).</exception>
@@ -27,7 +27,7 @@ internal interface IEventBackend : IAsyncDisposable
     /// Null while the backend is connected (events can be stored); otherwise why not, e.g. a RabbitMQ connection
     /// that is recovering or a Kafka producer that reaches no broker. Readiness (<c>/readyz</c>) reads it.
     /// </summary>
-    string? Disconnected { get; }
+    string? UnavailableReason { get; }
 
     /// <summary>Stops taking new events and waits (bounded) for deliveries in flight.</summary>
     Task DrainAsync(TimeSpan timeout);

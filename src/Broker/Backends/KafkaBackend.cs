@@ -3,7 +3,7 @@ using CloudNative.CloudEvents.SystemTextJson;
 using Confluent.Kafka;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Knative.Eventing.Metrics.Kafka;
 
 using Knative.Eventing.Metrics.Broker.Formatting;
@@ -25,7 +25,7 @@ internal sealed partial class KafkaBackend(
     string prefix,
     KnativeEventingMetrics metrics,
     KafkaInstrumentation instrumentation,
-    ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<KafkaBackend>())
+    ILoggerFactory loggers) : ExternalBackend(loggers.CreateLogger<KafkaBackend>())
 {
     private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, KafkaProducer> _producers = [];
@@ -66,9 +66,9 @@ internal sealed partial class KafkaBackend(
     /// Not connected from librdkafka's "all brokers down" until a record is stored again or the producer's
     /// statistics show a broker up (every statistics interval, 5 s by default).
     /// </summary>
-    public override string? Disconnected => _disconnected;
+    public override string? UnavailableReason => _disconnected;
 
-    public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    public override async Task StartAsync(Topology model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         // Before any client: the librdkafka Confluent.Kafka ships, not whatever the machine has (validated before start).
         var version = KafkaNativeLibrary.EnsureLoaded(librdkafkaPath);
@@ -166,7 +166,7 @@ internal sealed partial class KafkaBackend(
         var consumer = await KafkaTriggerConsumer.StartAsync(
             config,
             trigger.Ref,
-            (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.Consumer, ct),
+            (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.ConsumerBounded, ct),
             metrics,
             instrumentation,
             new KafkaConsumerOptions

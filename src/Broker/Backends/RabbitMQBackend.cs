@@ -2,7 +2,7 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Knative.Eventing.Metrics.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Knative.Eventing.Metrics.RabbitMQ;
 using RabbitMQ.Client;
 
@@ -26,19 +26,19 @@ internal sealed partial class RabbitMQBackend(
     string prefix,
     KnativeEventingMetrics metrics,
     RabbitMQInstrumentation instrumentation,
-    ILoggerFactory loggers) : AdapterBackend(loggers.CreateLogger<RabbitMQBackend>())
+    ILoggerFactory loggers) : ExternalBackend(loggers.CreateLogger<RabbitMQBackend>())
 {
     private static readonly PassThroughJsonEventFormatter Formatter = new();
     private readonly Dictionary<BrokerRef, RabbitMQPublisher> _publishers = [];
     private IConnection? _publishing;
     private IConnection? _consuming;
 
-    public override string? Disconnected =>
+    public override string? UnavailableReason =>
         _publishing is not { IsOpen: true } ? "the RabbitMQ connection for publishing is not open (recovering or not yet connected)"
         : _consuming is not { IsOpen: true } ? "the RabbitMQ connection for consuming is not open (recovering or not yet connected)"
         : null;
 
-    public override async Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken)
+    public override async Task StartAsync(Topology model, DispatchEvent dispatch, CancellationToken cancellationToken)
     {
         _publishing = await ConnectAsync("publish", cancellationToken).ConfigureAwait(false);
         _consuming = await ConnectAsync("consume", cancellationToken).ConfigureAwait(false);
@@ -89,7 +89,7 @@ internal sealed partial class RabbitMQBackend(
             var consumer = await RabbitMQTriggerConsumer.StartAsync(
                 _consuming,
                 trigger.Ref,
-                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.Consumer, ct),
+                (delivery, ct) => dispatch(trigger, delivery.Event, delivery.Scope, DeliverySlot.ConsumerBounded, ct),
                 metrics,
                 instrumentation,
                 new RabbitMQConsumerOptions

@@ -6,7 +6,7 @@ namespace Knative.Eventing.Metrics.Broker.Dispatch;
 /// <see cref="CanYield">yieldable</see> gives it back for a retry's backoff and takes one again for the next
 /// attempt, so a subscriber that fails now and then (retried after a delay) does not hold the trigger's slots
 /// idle and stall its queue. Ordered deliveries (parallelism 1) keep their slot through the backoff, as
-/// order requires; so do backends whose consumer bounds the deliveries itself (<see cref="Consumer"/>).
+/// order requires; so do backends whose consumer bounds the deliveries itself (<see cref="ConsumerBounded"/>).
 /// Not thread-safe: one delivery uses it at a time.
 /// </summary>
 internal sealed class DeliverySlot
@@ -24,7 +24,7 @@ internal sealed class DeliverySlot
 
     /// <summary>A delivery whose concurrency the backend's consumer bounds (RabbitMQ prefetch, Kafka partition order): nothing to take or give
     /// back.</summary>
-    public static DeliverySlot Consumer { get; } = new(null, inOrder: true);
+    public static DeliverySlot ConsumerBounded { get; } = new(null, inOrder: true);
 
     /// <summary>
     /// A delivery that already took a slot of <paramref name="gate"/> (the backend took it before starting the

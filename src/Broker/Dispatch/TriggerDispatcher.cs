@@ -3,7 +3,7 @@ using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Formatting;
 using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Filtering;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Polly;
 using Polly.Retry;
 

@@ -1,4 +1,4 @@
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Manifests;
 
@@ -39,7 +39,7 @@ internal static class BrokerManifest
                 {
                     throw root.Error(
                         $"metadata.annotations.{key}",
-                        $"the broker is class {value}, but the exporter runs the {brokerClass} backend: start it with --broker " +
+                        $"the broker is class {value}, but the exporter runs the {brokerClass} backend: start it with --backend " +
                             $"{(wanted == "Embedded" ? "embedded" : wanted == "Kafka" ? "kafka" : "rabbitmq")}, or change the annotation");
                 }
             }
@@ -56,7 +56,7 @@ internal static class BrokerManifest
             {
                 throw spec.Error(
                     "config",
-                    "is not supported: the backend and its address come from the exporter's settings (--broker, --rabbitmq, --kafka)");
+                    "is not supported: the backend and its address come from the exporter's settings (--backend, --rabbitmq, --kafka)");
             }
 
             if (spec.Mapping("delivery") is { } d)

@@ -1,5 +1,5 @@
 using Knative.Eventing.Metrics.Broker.Configuration;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Manifests;
 

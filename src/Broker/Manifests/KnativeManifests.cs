@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Knative.Eventing.Metrics.Broker.Backends;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

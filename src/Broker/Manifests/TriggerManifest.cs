@@ -1,4 +1,4 @@
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Knative.Eventing.Metrics.Broker.Filtering;
 
 namespace Knative.Eventing.Metrics.Broker.Manifests;

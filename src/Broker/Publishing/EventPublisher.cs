@@ -1,14 +1,14 @@
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Backends;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Publishing;
 
 /// <summary>
 /// What the ingress and the replies of subscribers go through: stamps <c>knativearrivaltime</c> and stores
-/// the events in the backend, all or none, within <see cref="BrokerModel.PublishTimeout"/>.
+/// the events in the backend, all or none, within <see cref="Topology.PublishTimeout"/>.
 /// </summary>
-internal sealed class EventPublisher(IEventBackend backend, BrokerModel model)
+internal sealed class EventPublisher(IEventBackend backend, Topology model)
 {
     /// <summary>Stamps and stores <paramref name="events"/> for every trigger of <paramref name="broker"/>.</summary>
     /// <exception cref="PublishRejectedException">The backend did not accept them in time (the ingress answers 503).</exception>

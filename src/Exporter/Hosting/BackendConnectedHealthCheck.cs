@@ -13,5 +13,7 @@ internal sealed class BackendConnectedHealthCheck(IEventBackend backend) : IHeal
     public const string Name = "backend-connected";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(backend.Disconnected is { } reason ? HealthCheckResult.Unhealthy(reason) : HealthCheckResult.Healthy("backend connected"));
+        Task.FromResult(backend.UnavailableReason is { } reason
+            ? HealthCheckResult.Unhealthy(reason)
+            : HealthCheckResult.Healthy("backend connected"));
 }

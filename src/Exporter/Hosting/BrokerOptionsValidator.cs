@@ -2,7 +2,7 @@ using Knative.Eventing.Metrics.Broker.Backends;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
@@ -10,10 +10,10 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// <summary>
 /// The one place the broker configuration is validated (registered with <c>ValidateOnStart</c>, so a bad
 /// setting stops the exporter before anything listens, with a message naming the setting): the backend and
-/// its address, the brokers and triggers (<see cref="BrokerModel.Build"/>), in-process subscribers, and on
+/// its address, the brokers and triggers (<see cref="Topology.Build"/>), in-process subscribers, and on
 /// Kafka the native library and the operator's librdkafka properties.
 /// </summary>
-internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, BrokerModelSource topology) : IValidateOptions<BrokerOptions>
+internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, TopologySource topology) : IValidateOptions<BrokerOptions>
 {
     public ValidateOptionsResult Validate(string? name, BrokerOptions options)
     {

@@ -54,26 +54,27 @@ internal static class ExporterCommandLine
             "--broker-class",
             $"{KnativeEventingMetricsOptions.SectionName}:{nameof(KnativeEventingMetricsOptions.BrokerClass)}",
             "class",
-            "from --broker",
+            "from --backend",
             "Knative broker class (meter tag kn.broker.class)."),
         new(
-            "--broker",
+            "--backend",
             $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Backend)}",
             "Embedded|RabbitMQ|Kafka",
             BrokerDefaults.Backend,
-            "Backend that stores events between ingress and dispatch."),
+            "Backend that stores events between ingress and dispatch (--broker is an older name for it).",
+            "--broker"),
         new(
             "--rabbitmq",
             $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.RabbitMQ)}",
             "amqp-uri",
             BrokerDefaults.RabbitMQ,
-            "RabbitMQ server (with --broker rabbitmq)."),
+            "RabbitMQ server (with --backend rabbitmq)."),
         new(
             "--kafka",
             $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Kafka)}",
             "bootstrap",
             BrokerDefaults.Kafka,
-            "Kafka bootstrap servers (with --broker kafka)."),
+            "Kafka bootstrap servers (with --backend kafka)."),
         new(
             "--players",
             $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}",
@@ -144,7 +145,7 @@ internal static class ExporterCommandLine
         options = [];
         foreach (var entry in Switches)
         {
-            var option = new Option<string>(entry.Name)
+            var option = new Option<string>(entry.Name, [.. entry.Aliases])
             {
                 Description = $"{entry.Description} [default: {entry.Default}] [config: {entry.Key}] [env: " +
                     $"{entry.Key.Replace(":", "__", StringComparison.Ordinal)}]",
@@ -255,5 +256,6 @@ internal static class ExporterCommandLine
         }
     }
 
-    private sealed record Switch(string Name, string Key, string ValueName, string Default, string Description);
+    /// <summary>A named switch; <paramref name="Aliases"/> are older names it still answers to.</summary>
+    private sealed record Switch(string Name, string Key, string ValueName, string Default, string Description, params string[] Aliases);
 }

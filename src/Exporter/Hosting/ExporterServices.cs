@@ -7,7 +7,7 @@ using Knative.Eventing.Metrics.Broker.Dispatch;
 using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Listening;
 using Knative.Eventing.Metrics.Exporter.Live;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -47,8 +47,8 @@ internal static class ExporterServices
         services.PostConfigure<KnativeEventingMetricsOptions>(o => o.BrokerClass ??= BackendFactory.BrokerClass(backend));
 
         // Ingress → broker → backend → dispatcher → subscribers (replies go back through the broker).
-        services.AddSingleton(new BrokerModelSource(game ? [GameServices.Manifests] : []));
-        services.AddSingleton(sp => sp.GetRequiredService<BrokerModelSource>().Get(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
+        services.AddSingleton(new TopologySource(game ? [GameServices.Manifests] : []));
+        services.AddSingleton(sp => sp.GetRequiredService<TopologySource>().Get(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
         services.AddSingleton<EventPublisher>();
         services.AddSingleton(sp => BackendFactory.Create(
             sp.GetRequiredService<IOptions<BrokerOptions>>().Value,
@@ -59,10 +59,10 @@ internal static class ExporterServices
         services.AddSingleton<TriggerDispatcher>();
         services.AddSingleton<SubscriberClient>();
         services.AddHttpClient(SubscriberClient.HttpClientName).AddCloudEventsInstrumentation();
-        services.AddHostedService<BrokerService>();
+        services.AddHostedService<BackendHostedService>();
         // The host's own stop deadline must not cut the drain short: the drain, cancelling and closing fit in it.
-        services.AddOptions<HostOptions>().Configure<BrokerModel>((host, model) =>
-            host.ShutdownTimeout = model.DrainTimeout + AdapterBackend.StopMargin + TimeSpan.FromSeconds(5));
+        services.AddOptions<HostOptions>().Configure<Topology>((host, model) =>
+            host.ShutdownTimeout = model.DrainTimeout + ExternalBackend.StopMargin + TimeSpan.FromSeconds(5));
 
         // The game plugs in as subscribers and default manifests, only when it runs.
         if (game)

@@ -4,7 +4,7 @@ using Knative.Eventing.Metrics.Broker.Formatting;
 using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +27,7 @@ internal static class IngressEndpoint
         HttpContext context,
         string @namespace,
         string broker,
-        BrokerModel model,
+        Topology model,
         EventPublisher publisher,
         KnativeEventingMetrics metrics,
         CloudEventsInstrumentation instrumentation,

@@ -4,7 +4,7 @@ using System.Text;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Listening;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Live;
@@ -20,7 +20,7 @@ internal static class LiveEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/", (BrokerModel model, IOptions<BrokerOptions> broker, Listeners listeners, IOptions<ExporterOptions> options) =>
+        endpoints.MapGet("/", (Topology model, IOptions<BrokerOptions> broker, Listeners listeners, IOptions<ExporterOptions> options) =>
             Results.Content(
                 Page.Replace("<!--METRICS-->", E($"{listeners.BoundUrl(ListenerRole.Metrics)}{options.Value.MetricsPath}"), StringComparison.Ordinal)
                     .Replace("<!--CONFIGURATION-->", Configuration(model), StringComparison.Ordinal),
@@ -35,7 +35,7 @@ internal static class LiveEndpoints
         });
     }
 
-    private static string Configuration(BrokerModel model)
+    private static string Configuration(Topology model)
     {
         var html = new StringBuilder("<table><thead><tr><th>Trigger</th><th>Subscriber</th><th>Retry</th><th>Dead-letter " +
             "sink</th></tr></thead><tbody>");

@@ -95,7 +95,7 @@ internal static class CapacityCommand
                             results.Add(await MeasureAsync(backend, workload, "floor: RabbitMQ.Client", async () => await RabbitMQFloor.StartAsync(node.AmqpUri, workload), settings));
                         }
 
-                        results.Add(await MeasureExporterAsync(backend, workload, ["--broker", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], NeighbourParallelism, settings));
+                        results.Add(await MeasureExporterAsync(backend, workload, ["--backend", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], NeighbourParallelism, settings));
                     }
                 }
 
@@ -112,7 +112,7 @@ internal static class CapacityCommand
                         }
 
                         // Kafka delivers a trigger's records one at a time per partition: the neighbour lags, in its own group.
-                        results.Add(await MeasureExporterAsync(backend, workload, ["--broker", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], null, settings));
+                        results.Add(await MeasureExporterAsync(backend, workload, ["--backend", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], null, settings));
                     }
                 }
 

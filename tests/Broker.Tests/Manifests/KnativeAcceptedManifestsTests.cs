@@ -1,7 +1,7 @@
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Broker.Filtering;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
 namespace Knative.Eventing.Metrics.Broker.Tests.Manifests;
@@ -24,7 +24,7 @@ public sealed class KnativeAcceptedManifestsTests : IDisposable
     [Fact]
     public void A_knative_app_folder_with_deployments_services_and_a_config_map_loads_and_lists_what_it_skipped()
     {
-        var model = BrokerModel.Build(
+        var model = Topology.Build(
             new BrokerOptions
             {
                 Manifests = [App],
@@ -95,7 +95,7 @@ public sealed class KnativeAcceptedManifestsTests : IDisposable
         Assert.Empty(model.Warnings);
     }
 
-    private BrokerModel Build(string triggerSpec)
+    private Topology Build(string triggerSpec)
     {
         var path = Path.Combine(_directory, "trigger.yaml");
         File.WriteAllText(path, $"""
@@ -108,7 +108,7 @@ public sealed class KnativeAcceptedManifestsTests : IDisposable
             metadata: {"{"} name: t, namespace: demo {"}"}
             {triggerSpec}
             """);
-        return BrokerModel.Build(new BrokerOptions { Manifests = [path] }, []);
+        return Topology.Build(new BrokerOptions { Manifests = [path] }, []);
     }
 
     private static CloudEvent Event(string type, string source) => new()

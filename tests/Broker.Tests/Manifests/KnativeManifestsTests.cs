@@ -2,7 +2,7 @@ using Knative.Eventing.Metrics.TestInfrastructure;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Broker.Filtering;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Tests.Manifests;
 
@@ -24,8 +24,8 @@ public sealed class KnativeManifestsTests : IDisposable
         return path;
     }
 
-    private static BrokerModel Build(string path, string backend = "Embedded", params string[] resolve) =>
-        BrokerModel.Build(new BrokerOptions { Backend = backend, Manifests = [path], Resolve = [.. resolve] }, []);
+    private static Topology Build(string path, string backend = "Embedded", params string[] resolve) =>
+        Topology.Build(new BrokerOptions { Backend = backend, Manifests = [path], Resolve = [.. resolve] }, []);
 
     private const string Broker = """
         apiVersion: eventing.knative.dev/v1
@@ -192,7 +192,7 @@ public sealed class KnativeManifestsTests : IDisposable
     [Fact]
     public void The_games_manifests_deploy_knative_game_yaml_are_the_games_five_triggers()
     {
-        var model = BrokerModel.Build(new BrokerOptions(), [RepositoryPaths.Combine("deploy", "knative", "game.yaml")]);
+        var model = Topology.Build(new BrokerOptions(), [RepositoryPaths.Combine("deploy", "knative", "game.yaml")]);
 
         Assert.Equal(["leaderboard", "score-audit", "level-stats", "completions", "sessions"], model.Triggers.Select(t => t.Ref.Name));
         Assert.All(model.Triggers, t => Assert.Equal("demo/default", $"{t.Ref.Broker.Namespace}/{t.Ref.Broker.Name}"));
@@ -218,7 +218,7 @@ public sealed class KnativeManifestsTests : IDisposable
     [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\n  namespace: demo\nspec:\n  broker: default\n  filters:\n    - cesql: \"type = \"\n  subscriber:\n    uri: http://s.example/\n", "spec.filters[0].cesql: invalid CESQL expression at position 8: the expression ends too early")]
     [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\n  namespace: demo\nspec:\n  broker: default\n  filters:\n    - cesql: \"TITLE(type) = 'X'\"\n  subscriber:\n    uri: http://s.example/\n", "spec.filters[0].cesql: CESQL has no function TITLE with 1 argument(s): no event could pass")]
     [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\n  namespace: demo\n  annotations:\n    rabbitmq.eventing.knative.dev/prefetch: \"5\"\nspec:\n  broker: default\n  subscriber:\n    uri: http://s.example/\n", "metadata.annotations.rabbitmq.eventing.knative.dev/prefetch: is not supported by the exporter")]
-    [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n  namespace: demo\n  annotations:\n    eventing.knative.dev/broker.class: Kafka\n", "document 1 (Broker demo/b): metadata.annotations.eventing.knative.dev/broker.class: the broker is class Kafka, but the exporter runs the Embedded backend: start it with --broker kafka")]
+    [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n  namespace: demo\n  annotations:\n    eventing.knative.dev/broker.class: Kafka\n", "document 1 (Broker demo/b): metadata.annotations.eventing.knative.dev/broker.class: the broker is class Kafka, but the exporter runs the Embedded backend: start it with --backend kafka")]
     [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Broker\nmetadata:\n  name: b\n  namespace: demo\nspec:\n  config:\n    apiVersion: v1\n    kind: ConfigMap\n    name: config-br-defaults\n", "spec.config: is not supported: the backend and its address come from the exporter's settings")]
     [InlineData("apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata:\n  name: t\n  namespace: demo\nspec:\n  broker: nowhere\n  subscriber:\n    uri: http://s.example/\n", "document 1 (Trigger demo/t): spec.broker: no broker 'nowhere' in namespace 'demo'")]
     public void A_manifest_the_exporter_cannot_run_stops_startup_naming_file_document_and_field(string yaml, string message)
@@ -226,7 +226,7 @@ public sealed class KnativeManifestsTests : IDisposable
         var path = Write(yaml);
         var broker = Write(Broker, "0-broker.yaml");
 
-        var ex = Assert.ThrowsAny<InvalidOperationException>(() => BrokerModel.Build(new BrokerOptions { Manifests = [broker, path] }, []));
+        var ex = Assert.ThrowsAny<InvalidOperationException>(() => Topology.Build(new BrokerOptions { Manifests = [broker, path] }, []));
 
         Assert.True(ex.Message.Contains(path, StringComparison.Ordinal) && ex.Message.Contains(message, StringComparison.Ordinal), ex.Message);
     }

@@ -20,7 +20,7 @@ public sealed class BackendOutageTests(RabbitMQFixture fixture)
     [Fact]
     public async Task Backend_down_is_503_and_the_producers_retry_succeeds_later()
     {
-        await using var exporter = await RunningExporter.StartAsync("--players", "0", "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+        await using var exporter = await RunningExporter.StartAsync("--players", "0", "--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
         Assert.Equal(HttpStatusCode.Accepted, await PostAsync(exporter));
         Assert.Equal((HttpStatusCode.OK, "Healthy"), await exporter.ProbeAsync("readyz"));
 

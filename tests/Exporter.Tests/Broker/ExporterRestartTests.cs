@@ -12,7 +12,7 @@ public sealed class ExporterRestartTests(RabbitMQFixture fixture)
     public async Task Events_acknowledged_before_a_restart_are_delivered_after_it()
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        string[] backend = ["--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix];
+        string[] backend = ["--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix];
         long accepted, scoresAccepted, deliveredBefore;
 
         var first = await RunningExporter.StartAsync(["--players", "4", "--rate", "200", .. backend]);

@@ -27,7 +27,7 @@ public sealed partial class ForeignLibrdkafkaTests(KafkaFixture fixture, ITestOu
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
         await using var exporter = await ExporterBuildOutput.StartListeningAsync(
             ["--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}",
-             .. LoadScenario.ExporterArgs(subscriber.Url), "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix],
+             .. LoadScenario.ExporterArgs(subscriber.Url), "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix],
             new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = foreign.FullName });
         var loaded = LoadedLine().Match(exporter.Output); // logged before the banner
         Assert.True(loaded.Success, $"no 'librdkafka … loaded from' line. Output:\n{exporter.Output}");
@@ -53,7 +53,7 @@ public sealed partial class ForeignLibrdkafkaTests(KafkaFixture fixture, ITestOu
         var system = SystemLibrary();
         await using var exporter = ExporterBuildOutput.Start(
             ["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", "--players", "0",
-             "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:LibrdkafkaPath", system]);
+             "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:LibrdkafkaPath", system]);
         var exitCode = await exporter.WaitForExitAsync(TimeSpan.FromSeconds(60));
         output.WriteLine(exporter.Output);
 

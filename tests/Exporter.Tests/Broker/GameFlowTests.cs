@@ -20,7 +20,7 @@ public sealed class RabbitMQGameFlowTests(RabbitMQFixture fixture)
 {
     [Fact]
     public Task A_fixed_game_on_rabbitmq_gives_metrics_that_equal_what_happened() =>
-        GameFlow.RunAndVerifyAsync("RabbitMQBroker", "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+        GameFlow.RunAndVerifyAsync("RabbitMQBroker", "--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
 /// <summary>The same game flow on a Kafka protocol endpoint.</summary>
@@ -30,7 +30,7 @@ public sealed class KafkaGameFlowTests(KafkaFixture fixture)
 {
     [Fact]
     public Task A_fixed_game_on_kafka_gives_metrics_that_equal_what_happened() =>
-        GameFlow.RunAndVerifyAsync("Kafka", "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+        GameFlow.RunAndVerifyAsync("Kafka", "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
 }
 
 /// <summary>Runs a fixed game and checks every figure against what happened.</summary>

@@ -24,7 +24,7 @@ public sealed class RabbitMQInvalidMessageTests(RabbitMQFixture fixture)
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         await InvalidMessages.RunAsync(
-            ["--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix],
+            ["--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix],
             async body => await channel.BasicPublishAsync($"{prefix}.demo.default", string.Empty, mandatory: false, new BasicProperties { ContentType = "application/json" }, body));
 
         var queue = await RabbitMQManagement.WaitForAsync(
@@ -48,7 +48,7 @@ public sealed class KafkaInvalidMessageTests(KafkaFixture fixture)
         var topic = $"{prefix}-broker-demo-default";
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = fixture.BootstrapServers, Acks = Acks.All }).Build();
         await InvalidMessages.RunAsync(
-            ["--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix],
+            ["--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix],
             async body => await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Value = body }));
 
         var offsets = await Poll.UntilAsync(

@@ -13,11 +13,11 @@ public sealed class KafkaClientPropertiesTests(KafkaFixture fixture)
     public async Task Common_producer_and_consumer_properties_reach_the_producer_and_every_trigger_consumer()
     {
         await using var exporter = await RunningExporter.StartAsync(
-            "--players", "0", "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12],
+            "--players", "0", "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12],
             "--Broker:KafkaProperties:statistics.interval.ms", "200",
             "--Broker:KafkaProducerProperties:client.id", "kem-producer",
             "--Broker:KafkaConsumerProperties:client.id", "kem-consumer");
-        var triggers = exporter.Service<Knative.Eventing.Metrics.Broker.Topology.BrokerModel>().Triggers.Count;
+        var triggers = exporter.Service<Knative.Eventing.Metrics.Broker.Model.Topology>().Triggers.Count;
 
         // librdkafka names each client "{client.id}#{producer|consumer}-{n}"; only clients with statistics on
         // (statistics.interval.ms, the common property: 5 s by default) report within the deadline.

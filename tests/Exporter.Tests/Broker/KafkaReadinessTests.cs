@@ -15,7 +15,7 @@ public sealed class KafkaReadinessTests(KafkaFixture fixture)
     public async Task Every_broker_down_makes_the_replica_unready_but_not_dead()
     {
         var mock = fixture.RequireMock();
-        await using var exporter = await RunningExporter.StartAsync("--players", "0", "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
+        await using var exporter = await RunningExporter.StartAsync("--players", "0", "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", $"kem{Guid.NewGuid():N}"[..12]);
         Assert.Equal((HttpStatusCode.OK, "Healthy"), await exporter.ProbeAsync("readyz"));
 
         (HttpStatusCode Status, string Body) unready, alive;

@@ -80,5 +80,5 @@ public sealed class RabbitMQQueueTypeTests(RabbitMQFixture fixture)
         Assert.Equal(100, (await replicas.ScrapeAsync(standby)).Sum("kn_eventing_deliveries_total", ("kn_trigger_name", LoadScenario.LoadTrigger), ("kn_delivery_outcome", "delivered")));
     }
 
-    private string[] Backend() => ["--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", _prefix];
+    private string[] Backend() => ["--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", _prefix];
 }

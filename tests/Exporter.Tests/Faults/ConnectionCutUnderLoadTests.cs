@@ -20,7 +20,7 @@ public sealed class ConnectionCutUnderLoadTests(RabbitMQFixture fixture, ITestOu
         await using var proxy = TcpProxy.Start(fixture.AmqpUri.Host, fixture.AmqpUri.Port);
         var viaProxy = new UriBuilder(fixture.AmqpUri) { Host = "127.0.0.1", Port = proxy.Port }.Uri;
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        await using var scenario = await LoadScenario.StartAsync("--broker", "rabbitmq", "--rabbitmq", viaProxy.ToString(), "--Broker:ResourcePrefix", prefix);
+        await using var scenario = await LoadScenario.StartAsync("--backend", "rabbitmq", "--rabbitmq", viaProxy.ToString(), "--Broker:ResourcePrefix", prefix);
         await scenario.WarmUpAsync();
 
         var load = new IngressLoad().RunAsync(scenario.Client, 300, TimeSpan.FromSeconds(20), n => scenario.Event("cut", n));

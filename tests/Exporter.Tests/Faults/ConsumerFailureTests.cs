@@ -26,7 +26,7 @@ public sealed class ConsumerFailureTests(RabbitMQFixture fixture, ITestOutputHel
         var queue = $"{prefix}.demo.default.{LoadScenario.LoadTrigger}";
         await using var subscriber = await CountingSubscriber.StartAsync();
         await using var exporter = await RunningExporter.StartAsync([
-            .. LoadScenario.ExporterArgs(subscriber.Url), "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix,
+            .. LoadScenario.ExporterArgs(subscriber.Url), "--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix,
             "--KnativeEventing:Metrics:BacklogRefreshInterval", "00:00:00.500"]);
         var healthy = await exporter.ScrapeUntilAsync(s => s.Find("kn_eventing_trigger_consumers", ("kn_trigger_name", LoadScenario.LoadTrigger)).Any(), TimeSpan.FromSeconds(10));
         Assert.Equal(1, healthy.Sum("kn_eventing_trigger_consumers", ("kn_trigger_name", LoadScenario.LoadTrigger), ("kn_consumer_state", "running")));

@@ -14,7 +14,7 @@ public sealed class RabbitMQExporterCrashTests(RabbitMQFixture fixture, ITestOut
     public async Task A_killed_exporter_on_rabbitmq_loses_nothing_it_accepted()
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        var accepted = await ExporterCrash.RunAsync(["--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix], output);
+        var accepted = await ExporterCrash.RunAsync(["--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix], output);
 
         var queue = await RabbitMQManagement.WaitForAsync(
             () => fixture.Management.GetQueueAsync($"{prefix}.demo.default.{LoadScenario.LoadTrigger}"),
@@ -39,7 +39,7 @@ public sealed class KafkaExporterCrashTests(KafkaFixture fixture, ITestOutputHel
         // The killed exporter's consumers stay group members until their session times out (librdkafka's
         // 45 s by default): an operator who wants a faster takeover shortens it, as here.
         var accepted = await ExporterCrash.RunAsync(
-            ["--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix, "--Broker:KafkaConsumerProperties:session.timeout.ms", "6000", "--Broker:KafkaConsumerProperties:heartbeat.interval.ms", "1000"],
+            ["--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix, "--Broker:KafkaConsumerProperties:session.timeout.ms", "6000", "--Broker:KafkaConsumerProperties:heartbeat.interval.ms", "1000"],
             output);
 
         var topic = $"{prefix}-broker-demo-default";

@@ -22,7 +22,7 @@ public sealed class MemoryAlarmTests(RabbitMQFixture fixture, ITestOutputHelper 
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
         await using var scenario = await LoadScenario.StartAsync(
-            "--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix,
+            "--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix,
             "--Broker:PublishTimeout", "PT1S", "--Broker:Triggers:5:Delivery:Timeout", "PT60S");
 
         // A backlog: the subscriber stalls while 200 events are accepted.

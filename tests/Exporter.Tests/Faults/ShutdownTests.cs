@@ -29,7 +29,7 @@ public sealed class RabbitMQShutdownTests(RabbitMQFixture fixture, ITestOutputHe
     public async Task Sigterm_with_a_subscriber_that_never_answers_exits_0_and_leaves_every_message_in_the_queue()
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        await SlowSubscriberShutdown.RunAsync(["--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix], output);
+        await SlowSubscriberShutdown.RunAsync(["--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix], output);
 
         var queue = await RabbitMQManagement.WaitForAsync(
             () => fixture.Management.GetQueueAsync($"{prefix}.demo.default.{LoadScenario.LoadTrigger}"),
@@ -51,7 +51,7 @@ public sealed class KafkaShutdownTests(KafkaFixture fixture, ITestOutputHelper o
     public async Task Sigterm_with_a_subscriber_that_never_answers_exits_0_and_commits_nothing_undelivered()
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        await SlowSubscriberShutdown.RunAsync(["--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix], output);
+        await SlowSubscriberShutdown.RunAsync(["--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", prefix], output);
 
         var offsets = fixture.Offsets($"{prefix}-broker-demo-default", $"{prefix}-trigger-demo-{LoadScenario.LoadTrigger}");
         output.WriteLine($"Kafka after the stop: high watermarks {offsets.HighWatermarks}, committed {offsets.Committed}");

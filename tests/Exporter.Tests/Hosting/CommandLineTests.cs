@@ -19,8 +19,8 @@ public sealed class CommandLineTests
             ("--metrics-url", "Exporter__MetricsUrl", "http://0.0.0.0:9464"),
             ("--metrics-path", "Exporter__MetricsPath", "/metrics"),
             ("--metrics-bearer-token", "Exporter__MetricsBearerToken", "unset"),
-            ("--broker-class", "KnativeEventing__Metrics__BrokerClass", "from --broker"),
-            ("--broker", "Broker__Backend", "Embedded"),
+            ("--broker-class", "KnativeEventing__Metrics__BrokerClass", "from --backend"),
+            ("--backend", "Broker__Backend", "Embedded"),
             ("--rabbitmq", "Broker__RabbitMQ", "amqp://guest:guest@localhost:5672/"),
             ("--kafka", "Broker__Kafka", "localhost:9092"),
             ("--players", "Game__Players", "5"),
@@ -29,7 +29,8 @@ public sealed class CommandLineTests
             ("--no-game", "Game__Enabled", "the game runs"),
         })
         {
-            var line = output.Split('\n').SingleOrDefault(l => l.TrimStart().StartsWith(name + " ", StringComparison.Ordinal));
+            var line = output.Split('\n').SingleOrDefault(l => l.TrimStart().StartsWith(name + " ", StringComparison.Ordinal)
+                || l.TrimStart().StartsWith(name + ",", StringComparison.Ordinal));
             Assert.True(line is not null, $"{name} is not in the help:\n{output}");
             Assert.Contains($"[default: {defaultValue}", line);
             Assert.Contains($"[env: {env}]", line);
@@ -51,7 +52,7 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "--brokr", "rabbitmq" }, "'--brokr'", "--broker")]
+    [InlineData(new[] { "--brokr", "rabbitmq" }, "'--brokr'", "--backend")]
     [InlineData(new[] { "--manifest", "x" }, "'--manifest'", "--manifests")]
     [InlineData(new[] { "--Brokr:Backend", "kafka" }, "'Brokr'", "Broker")]
     public async Task An_unknown_switch_exits_non_zero_naming_it(string[] args, string named, string? suggestion)
@@ -82,10 +83,19 @@ public sealed class CommandLineTests
     [Fact]
     public void Switches_and_configuration_keys_set_the_documented_configuration()
     {
-        var parsed = ExporterCommandLine.Parse(["--broker", "kafka", "--no-game", "--Broker:KafkaProducerProperties:linger.ms", "-5", "--Game:Rate=7"]);
+        var parsed = ExporterCommandLine.Parse(["--backend", "kafka", "--no-game", "--Broker:KafkaProducerProperties:linger.ms", "-5", "--Game:Rate=7"]);
 
         Assert.False(parsed.ShouldExit, parsed.Errors);
         Assert.Equal(["--Broker:Backend=kafka", "--Game:Enabled=false", "--Broker:KafkaProducerProperties:linger.ms=-5", "--Game:Rate=7"], parsed.Configuration);
+    }
+
+    [Fact]
+    public void The_older_name_broker_still_selects_the_backend()
+    {
+        var parsed = ExporterCommandLine.Parse(["--broker", "rabbitmq"]);
+
+        Assert.False(parsed.ShouldExit, parsed.Errors);
+        Assert.Equal(["--Broker:Backend=rabbitmq"], parsed.Configuration);
     }
 
     [Fact]

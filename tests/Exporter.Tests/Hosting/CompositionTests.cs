@@ -1,5 +1,5 @@
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Knative.Eventing.Metrics.Exporter.Game;
 using Knative.Eventing.Metrics.Exporter.Hosting;
 using Knative.Eventing.Metrics.TestInfrastructure;
@@ -22,8 +22,8 @@ public sealed class CompositionTests : IDisposable
     {
         await using var exporter = await RunningExporter.StartAsync("--players", "0");
 
-        Assert.Equal(1, exporter.Service<BrokerModelSource>().Builds);
-        Assert.Equal(5, exporter.Service<BrokerModel>().Triggers.Count); // the game's five, from deploy/knative/game.yaml
+        Assert.Equal(1, exporter.Service<TopologySource>().Builds);
+        Assert.Equal(5, exporter.Service<Topology>().Triggers.Count); // the game's five, from deploy/knative/game.yaml
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class CompositionTests : IDisposable
         Assert.Empty(exporter.App.Services.GetServices<IInProcessSubscriber>());
         Assert.Null(exporter.App.Services.GetService<GameSimulator>());
         Assert.Null(exporter.App.Services.GetService<Leaderboard>());
-        Assert.Equal(["shop/default"], exporter.Service<BrokerModel>().Brokers.Select(b => $"{b.Namespace}/{b.Name}"));
+        Assert.Equal(["shop/default"], exporter.Service<Topology>().Brokers.Select(b => $"{b.Namespace}/{b.Name}"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await exporter.Http.GetAsync($"{exporter.IngressUrl}/leaderboard")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await exporter.Http.PostAsync($"{exporter.IngressUrl}/demo/default", null)).StatusCode);
 

@@ -48,17 +48,17 @@ public sealed partial class StartupTests
     public async Task A_trigger_parallelism_on_the_kafka_backend_is_refused_not_ignored()
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--players", "0", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, "--Broker:Triggers:0:Parallelism", "4"]));
+            () => BuildAndStartAsync(["--players", "0", "--backend", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, "--Broker:Triggers:0:Parallelism", "4"]));
 
         Assert.Contains("Broker:Triggers:0:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
     }
 
     [Theory]
-    [InlineData(new[] { "--broker", "rabbitmq", "--Broker:RabbitMQQueueType", "stream" }, "Broker:RabbitMQQueueType: 'stream' is not quorum or classic.")]
-    [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,http://127.0.0.1:5673/" }, "Broker:RabbitMQ: 'http://127.0.0.1:5673/' is not an amqp:// URI.")]
-    [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://other:p@127.0.0.1:5673/" }, "every node of a cluster needs the scheme, user and virtual host of the first ('amqp://…@127.0.0.1:5672/')")]
-    [InlineData(new[] { "--broker", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://u:p@127.0.0.1:5672/" }, "a node is listed twice")]
-    [InlineData(new[] { "--broker", "rabbitmq", "--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard", "--Broker:Triggers:0:SingleActiveConsumer", "true", "--Broker:Triggers:0:Parallelism", "4" }, "Broker:Triggers:0:Parallelism: a single active consumer delivers in queue order only one event at a time (was 4)")]
+    [InlineData(new[] { "--backend", "rabbitmq", "--Broker:RabbitMQQueueType", "stream" }, "Broker:RabbitMQQueueType: 'stream' is not quorum or classic.")]
+    [InlineData(new[] { "--backend", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,http://127.0.0.1:5673/" }, "Broker:RabbitMQ: 'http://127.0.0.1:5673/' is not an amqp:// URI.")]
+    [InlineData(new[] { "--backend", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://other:p@127.0.0.1:5673/" }, "every node of a cluster needs the scheme, user and virtual host of the first ('amqp://…@127.0.0.1:5672/')")]
+    [InlineData(new[] { "--backend", "rabbitmq", "--rabbitmq", "amqp://u:p@127.0.0.1:5672/,amqp://u:p@127.0.0.1:5672/" }, "a node is listed twice")]
+    [InlineData(new[] { "--backend", "rabbitmq", "--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard", "--Broker:Triggers:0:SingleActiveConsumer", "true", "--Broker:Triggers:0:Parallelism", "4" }, "Broker:Triggers:0:Parallelism: a single active consumer delivers in queue order only one event at a time (was 4)")]
     [InlineData(new[] { "--Broker:Triggers:0:Name", "extra", "--Broker:Triggers:0:Namespace", "demo", "--Broker:Triggers:0:Subscriber", "inproc://leaderboard", "--Broker:Triggers:0:SingleActiveConsumer", "true" }, "Broker:Triggers:0:SingleActiveConsumer: only the RabbitMQ backend has single active consumers (backend Embedded")]
     public async Task Invalid_scale_out_settings_fail_at_startup_naming_the_setting(string[] args, string message)
     {
@@ -83,7 +83,7 @@ public sealed partial class StartupTests
     {
         // Nothing listens on the port: the properties are refused before any connection matters.
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => BuildAndStartAsync(["--players", "0", "--broker", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
+            () => BuildAndStartAsync(["--players", "0", "--backend", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", option, value]));
 
         Assert.StartsWith("Invalid broker configuration: ", ex.Message);
         Assert.Contains(message, ex.Message);

@@ -28,7 +28,7 @@ public sealed class RabbitMQIngressLoadTests(RabbitMQFixture fixture, ITestOutpu
     public async Task The_rabbitmq_broker_sustains_its_rate_with_bounded_latency_and_memory_and_loses_nothing()
     {
         var prefix = $"kem{Guid.NewGuid():N}"[..12];
-        await using var scenario = await LoadScenario.StartAsync("--broker", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix);
+        await using var scenario = await LoadScenario.StartAsync("--backend", "rabbitmq", "--rabbitmq", fixture.AmqpUri.ToString(), "--Broker:ResourcePrefix", prefix);
         var accepted = await IngressLoadRun.RunAsync(scenario, rate: 500, p99LimitMs: 500, output);
 
         var exchange = await RabbitMQManagement.WaitForAsync(() => fixture.Management.GetExchangeAsync($"{prefix}.demo.default"), e => e.PublishedIn >= accepted, TimeSpan.FromSeconds(30));

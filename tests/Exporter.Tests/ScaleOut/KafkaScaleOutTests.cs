@@ -119,7 +119,7 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
     /// <summary>The backend, with a short session timeout so that a lost replica's partitions move within seconds.</summary>
     private string[] BackendArgs() =>
     [
-        "--broker", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", _prefix,
+        "--backend", "kafka", "--kafka", fixture.BootstrapServers, "--Broker:ResourcePrefix", _prefix,
         "--Broker:KafkaConsumerProperties:session.timeout.ms", "6000", "--Broker:KafkaConsumerProperties:heartbeat.interval.ms", "1000",
     ];
 }

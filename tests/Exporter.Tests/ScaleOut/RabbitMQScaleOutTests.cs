@@ -74,5 +74,5 @@ public sealed class RabbitMQScaleOutTests(RabbitMQClusterFixture cluster, ITestO
         Assert.Equal(0, await Poll.UntilAsync(async () => (await cluster.Management.GetQueueAsync(LoadQueue)).Messages, m => m == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250)));
     }
 
-    private string[] BackendArgs() => ["--broker", "rabbitmq", "--rabbitmq", cluster.AmqpUris, "--Broker:ResourcePrefix", _prefix];
+    private string[] BackendArgs() => ["--backend", "rabbitmq", "--rabbitmq", cluster.AmqpUris, "--Broker:ResourcePrefix", _prefix];
 }

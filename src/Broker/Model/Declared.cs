@@ -1,4 +1,4 @@
-namespace Knative.Eventing.Metrics.Broker.Topology;
+namespace Knative.Eventing.Metrics.Broker.Model;
 
 /// <summary>
 /// Where a broker or trigger was declared, for error messages that name the field the way its source does:

@@ -2,14 +2,14 @@ using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Broker.Backends;
 using Knative.Eventing.Metrics.Broker.Manifests;
 
-namespace Knative.Eventing.Metrics.Broker.Topology;
+namespace Knative.Eventing.Metrics.Broker.Model;
 
 /// <summary>The validated broker configuration: brokers with their triggers.</summary>
-internal sealed class BrokerModel
+internal sealed class Topology
 {
     private readonly Dictionary<(string Namespace, string Name), BrokerRef> _brokers;
 
-    private BrokerModel(Dictionary<(string, string), BrokerRef> brokers, List<TriggerModel> triggers, TimeSpan publishTimeout, TimeSpan drainTimeout)
+    private Topology(Dictionary<(string, string), BrokerRef> brokers, List<TriggerModel> triggers, TimeSpan publishTimeout, TimeSpan drainTimeout)
     {
         _brokers = brokers;
         Triggers = triggers;
@@ -38,7 +38,7 @@ internal sealed class BrokerModel
     /// invalid field as its source names it (a setting, or a manifest's file, document and field).
     /// </summary>
     /// <exception cref="InvalidOperationException">The configuration is invalid.</exception>
-    public static BrokerModel Build(BrokerOptions options, IReadOnlyList<string> defaultManifests)
+    public static Topology Build(BrokerOptions options, IReadOnlyList<string> defaultManifests)
     {
         var manifests = KnativeManifests.Load(options.Manifests.Count > 0 ? options.Manifests : defaultManifests, options.Resolve, options.Backend);
         // Manifests first (the game's, by default), then what settings add.
@@ -113,7 +113,7 @@ internal sealed class BrokerModel
                 t.SingleActiveConsumer));
         }
 
-        return new BrokerModel(
+        return new Topology(
             brokers,
             triggers,
             Duration(options.PublishTimeout, $"{BrokerOptions.SectionName}:PublishTimeout"),

@@ -1,4 +1,4 @@
-namespace Knative.Eventing.Metrics.Broker.Topology;
+namespace Knative.Eventing.Metrics.Broker.Model;
 
 /// <summary>A trigger of the topology: resolved against its broker, validated and parsed once.</summary>
 internal sealed record TriggerModel(

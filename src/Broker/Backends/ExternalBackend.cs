@@ -1,5 +1,5 @@
 using CloudNative.CloudEvents;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 
 namespace Knative.Eventing.Metrics.Broker.Backends;
 
@@ -7,7 +7,7 @@ namespace Knative.Eventing.Metrics.Broker.Backends;
 /// What the RabbitMQ and Kafka backends share: trigger consumers drained on shutdown (bounded), then
 /// backlog registrations and health monitors, then the backend's own clients.
 /// </summary>
-internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
+internal abstract partial class ExternalBackend(ILogger logger) : IEventBackend
 {
     /// <summary>The backend's logger.</summary>
     protected ILogger Logger { get; } = logger;
@@ -18,9 +18,9 @@ internal abstract partial class AdapterBackend(ILogger logger) : IEventBackend
     /// <summary>Backlog registrations and monitors, disposed after the consumers.</summary>
     protected List<IDisposable> Disposables { get; } = [];
 
-    public abstract string? Disconnected { get; }
+    public abstract string? UnavailableReason { get; }
 
-    public abstract Task StartAsync(BrokerModel model, DispatchEvent dispatch, CancellationToken cancellationToken);
+    public abstract Task StartAsync(Topology model, DispatchEvent dispatch, CancellationToken cancellationToken);
 
     public abstract Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken);
 

@@ -2,21 +2,21 @@ using Knative.Eventing.Metrics.Broker.Backends;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Broker.Dispatch;
-using Knative.Eventing.Metrics.Broker.Topology;
+using Knative.Eventing.Metrics.Broker.Model;
 using Microsoft.Extensions.Options;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
 
 /// <summary>
 /// Runs the broker as a hosted service: starts the backend's consumers with the dispatcher, and on stop
-/// drains deliveries in flight within <see cref="BrokerModel.DrainTimeout"/>; stopping never throws.
+/// drains deliveries in flight within <see cref="Topology.DrainTimeout"/>; stopping never throws.
 /// </summary>
-internal sealed partial class BrokerService(
+internal sealed partial class BackendHostedService(
     IEventBackend backend,
-    BrokerModel model,
+    Topology model,
     TriggerDispatcher dispatcher,
     IOptions<BrokerOptions> options,
-    ILogger<BrokerService> logger) : IHostedService
+    ILogger<BackendHostedService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Broker.Filtering;
 using Knative.Eventing.Metrics.CloudEvents;
 
-namespace Knative.Eventing.Metrics.Broker.Topology;
+namespace Knative.Eventing.Metrics.Broker.Model;
 
 /// <summary>
 /// The brokers and triggers of the settings (<c>Broker:Brokers</c>, <c>Broker:Triggers</c>), each field checked
@@ -26,13 +26,13 @@ internal static class SettingsDeclarations
             {
                 foreach (var attribute in map.Keys.Where(a => !CloudEventValidator.IsValidAttributeName(a)))
                 {
-                    throw BrokerModel.Invalid($"{path}:Filter:{kind}:{attribute}", "attribute names are lower-case letters and digits");
+                    throw Topology.Invalid($"{path}:Filter:{kind}:{attribute}", "attribute names are lower-case letters and digits");
                 }
             }
 
             if (t.Parallelism is < 1 or > 1000)
             {
-                throw BrokerModel.Invalid($"{path}:Parallelism", $"must be 1 to 1000 (was {t.Parallelism})");
+                throw Topology.Invalid($"{path}:Parallelism", $"must be 1 to 1000 (was {t.Parallelism})");
             }
 
             yield return new TriggerDeclaration(
@@ -40,7 +40,7 @@ internal static class SettingsDeclarations
                 t.Broker,
                 t.Name,
                 Filter(t.Filter),
-                Destination(t.Subscriber, $"{path}:Subscriber") ?? throw BrokerModel.Invalid($"{path}:Subscriber", "a subscriber URI is required"),
+                Destination(t.Subscriber, $"{path}:Subscriber") ?? throw Topology.Invalid($"{path}:Subscriber", "a subscriber URI is required"),
                 Delivery(t.Delivery, $"{path}:Delivery"),
                 t.Parallelism,
                 t.SingleActiveConsumer,
@@ -72,20 +72,20 @@ internal static class SettingsDeclarations
     {
         if (delivery.Retry is < 0 or > DeliveryPolicy.MaxRetry)
         {
-            throw BrokerModel.Invalid($"{path}:Retry", $"must be 0 to {DeliveryPolicy.MaxRetry} (was {delivery.Retry})");
+            throw Topology.Invalid($"{path}:Retry", $"must be 0 to {DeliveryPolicy.MaxRetry} (was {delivery.Retry})");
         }
 
         var policy = delivery.BackoffPolicy.ToLowerInvariant();
         if (policy is not ("linear" or "exponential"))
         {
-            throw BrokerModel.Invalid($"{path}:BackoffPolicy", $"must be linear or exponential (was '{delivery.BackoffPolicy}')");
+            throw Topology.Invalid($"{path}:BackoffPolicy", $"must be linear or exponential (was '{delivery.BackoffPolicy}')");
         }
 
         return new DeliveryPolicy(
             delivery.Retry,
             policy == "exponential",
-            BrokerModel.Duration(delivery.BackoffDelay, $"{path}:BackoffDelay"),
-            BrokerModel.Duration(delivery.Timeout, $"{path}:Timeout"),
+            Topology.Duration(delivery.BackoffDelay, $"{path}:BackoffDelay"),
+            Topology.Duration(delivery.Timeout, $"{path}:Timeout"),
             Destination(delivery.DeadLetterSink, $"{path}:DeadLetterSink"));
     }
 
@@ -98,6 +98,6 @@ internal static class SettingsDeclarations
 
         return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "inproc"
             ? uri
-            : throw BrokerModel.Invalid(path, $"'{value}' is not an http(s):// or inproc:// URI");
+            : throw Topology.Invalid(path, $"'{value}' is not an http(s):// or inproc:// URI");
     }
 }

@@ -1,4 +1,4 @@
-namespace Knative.Eventing.Metrics.Broker.Topology;
+namespace Knative.Eventing.Metrics.Broker.Model;
 
 /// <summary>Knative's delivery spec, parsed: retries after the first attempt, backoff, attempt timeout, dead-letter sink.</summary>
 internal sealed record DeliveryPolicy(int Retry, bool ExponentialBackoff, TimeSpan BackoffDelay, TimeSpan Timeout, Uri? DeadLetterSink)
