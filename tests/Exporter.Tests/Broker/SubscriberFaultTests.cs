@@ -36,7 +36,10 @@ public sealed class SubscriberFaultTests
         await game.Finished.WaitAsync(TimeSpan.FromSeconds(60));
         var scrape = await exporter.ScrapeUntilAsync(
             s => faults.All(f => s.Sum("kn_eventing_backlog", ("kn_trigger_name", f.Item1)) == 0
-                && s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", f.Item1)) >= Events + Replies),
+                && s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", f.Item1)) >= Events + Replies
+                // A scrape collects the instruments one after another: an event's outcome can show before its
+                // last attempt does, so wait for the attempts too (the assertions below check them exactly).
+                && s.Sum("kn_eventing_dispatch_duration_seconds_count", ("messaging_destination_name", $"trigger:{f.Item1}.demo")) >= 2 * Scores),
             TimeSpan.FromSeconds(90));
 
         Assert.Equal(((long)Events, (long)Scores, 0L), (game.EventsSent, game.ScoreEvents, game.Failed)); // the producer saw every event accepted

@@ -19,7 +19,9 @@ public sealed class LiveFrameTests
         await using var exporter = await RunningExporter.StartAsync("--players", "1", "--rate", "400", "--max-events", $"{Events}");
         await exporter.Service<GameSimulator>().Finished.WaitAsync(TimeSpan.FromSeconds(30));
         var scrape = await exporter.ScrapeUntilAsync(
-            s => s.Sum("kn_eventing_backlog") == 0 && s.Sum("kn_eventing_dispatch_active") == 0 && s.Sum("kn_eventing_deliveries_total") > 0,
+            s => s.Sum("kn_eventing_backlog") == 0 && s.Sum("kn_eventing_dispatch_active") == 0
+                && new[] { "leaderboard", "score-audit", "level-stats", "completions", "sessions" }.All(t =>
+                    s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", t)) == Events + (Events * 5 / 6)),
             TimeSpan.FromSeconds(30));
         Assert.Equal(0, scrape.Sum("kn_eventing_dispatch_active"));
 
