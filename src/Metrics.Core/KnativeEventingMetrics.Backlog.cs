@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using static Knative.Eventing.Metrics.KnativeAttributes;
-
 namespace Knative.Eventing.Metrics;
 
 /// <summary>Backlog sources and trigger consumers, read in the background for the observable gauges.</summary>

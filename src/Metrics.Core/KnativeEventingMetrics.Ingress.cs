@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using static Knative.Eventing.Metrics.KnativeAttributes;
 
 namespace Knative.Eventing.Metrics;

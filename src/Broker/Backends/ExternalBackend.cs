@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.Broker.Publishing;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Model;
 
@@ -68,6 +69,27 @@ internal abstract partial class ExternalBackend(ILogger logger) : IEventBackend
         Disposables.Clear();
         await DisposeClientsAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="events"/> one after another with the adapter's <paramref name="publish"/>; the adapter's
+    /// refusal (<typeparamref name="TRefusal"/>, already counted) becomes a <see cref="PublishRejectedException"/>.
+    /// </summary>
+    protected static async Task PublishEachAsync<TRefusal>(
+        IReadOnlyList<CloudEvent> events, Func<CloudEvent, Task> publish, Func<TRefusal, string> errorType)
+        where TRefusal : Exception
+    {
+        foreach (var cloudEvent in events)
+        {
+            try
+            {
+                await publish(cloudEvent).ConfigureAwait(false);
+            }
+            catch (TRefusal ex)
+            {
+                throw new PublishRejectedException(errorType(ex), ex.Message, ex);
+            }
+        }
     }
 
     /// <summary>Closes the backend's own clients (publishers, producers, connections).</summary>

@@ -112,17 +112,8 @@ internal sealed partial class KafkaBackend(
     public override async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
     {
         var producer = _producers[broker];
-        foreach (var cloudEvent in events)
-        {
-            try
-            {
-                await producer.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KafkaProduceException ex)
-            {
-                throw new PublishRejectedException(ex.ErrorType, ex.Message, ex);
-            }
-        }
+        await PublishEachAsync<KafkaProduceException>(
+            events, e => producer.PublishAsync(e, null, cancellationToken), ex => ex.ErrorType).ConfigureAwait(false);
 
         _disconnected = null; // stored: a broker answers
     }

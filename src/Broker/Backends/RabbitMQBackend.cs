@@ -109,17 +109,8 @@ internal sealed partial class RabbitMQBackend(
     public override async Task PublishAsync(BrokerRef broker, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
     {
         var publisher = _publishers[broker];
-        foreach (var cloudEvent in events)
-        {
-            try
-            {
-                await publisher.PublishAsync(cloudEvent, null, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RabbitMQPublishException ex)
-            {
-                throw new PublishRejectedException(ex.ErrorType, ex.Message, ex);
-            }
-        }
+        await PublishEachAsync<RabbitMQPublishException>(
+            events, e => publisher.PublishAsync(e, null, cancellationToken), ex => ex.ErrorType).ConfigureAwait(false);
     }
 
     protected override async ValueTask DisposeClientsAsync()

@@ -1,8 +1,4 @@
-using System.Diagnostics;
 using Confluent.Kafka;
-using Knative.Eventing.Metrics.CloudEvents;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Knative.Eventing.Metrics.Kafka;
 

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using CloudNative.CloudEvents;
-using Knative.Eventing.Metrics.CloudEvents;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
