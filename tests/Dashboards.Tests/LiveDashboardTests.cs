@@ -74,6 +74,7 @@ internal static class LiveDashboards
         var deadline = DateTime.UtcNow.AddSeconds(90);
         var missing = new List<string>();
         var notZero = new List<string>();
+        var notFinite = new List<string>();
         foreach (var (source, query, zero) in queries)
         {
             // Prometheus scrapes every second; all queries share one deadline.
@@ -87,10 +88,18 @@ internal static class LiveDashboards
             {
                 notZero.Add($"{source}: {string.Join(", ", values)}");
             }
+
+            // A panel that shows NaN or infinity (a ratio over nothing, a quantile of no observations) or a negative
+            // count or rate tells a reader nothing true.
+            if (values.Any(v => !double.IsFinite(v) || v < 0))
+            {
+                notFinite.Add($"{source}: {query} = {string.Join(", ", values)}");
+            }
         }
 
         Assert.True(missing.Count == 0, $"{missing.Count} of {queries.Count} queries returned no series (\"No data\"):\n{string.Join('\n', missing)}");
         Assert.True(notZero.Count == 0, $"panels of what does not happen on a healthy system are not 0:\n{string.Join('\n', notZero)}");
+        Assert.True(notFinite.Count == 0, $"panels with values that are not finite and non-negative:\n{string.Join('\n', notFinite)}");
         Assert.True(queries.Count >= 20, $"only {queries.Count} queries were checked");
         Assert.Equal(transportSystem == "rabbitmq" ? ZeroWhenHealthy.Length : 3, queries.Count(q => q.Zero));
     }

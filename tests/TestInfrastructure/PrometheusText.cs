@@ -1,16 +1,14 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace Knative.Eventing.Metrics.TestInfrastructure;
 
 /// <summary>One sample of a Prometheus text exposition.</summary>
 public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 
 /// <summary>
-/// A small parser of the Prometheus text format (what the tests need: samples with labels, TYPE and
-/// HELP lines); it reads what our exporter serves, so that tests assert numbers from a real scrape.
+/// The Prometheus text format as the tests read it: samples with labels (parsed by the live view's own parser,
+/// so there is one parser of the format in the project), TYPE and HELP lines; it reads what our exporter serves,
+/// so that tests assert numbers from a real scrape.
 /// </summary>
-public sealed partial class PrometheusText
+public sealed class PrometheusText
 {
     private PrometheusText(List<PrometheusSample> samples, Dictionary<string, string> types, Dictionary<string, string> help)
     {
@@ -61,27 +59,13 @@ public sealed partial class PrometheusText
                 continue;
             }
 
-            var match = SampleLine().Match(line);
-            if (!match.Success)
+            // The exporter's own parser (src/Exporter/Live/ExpositionSample.cs, linked into this project), read strictly.
+            if (!Knative.Eventing.Metrics.Exporter.Live.ExpositionSample.TryParseLine(line, out var sample))
             {
                 throw new FormatException($"Not a Prometheus sample line: {line}");
             }
 
-            var labels = new Dictionary<string, string>();
-            foreach (Match label in LabelPair().Matches(match.Groups["labels"].Value))
-            {
-                labels[label.Groups["k"].Value] = Regex.Unescape(label.Groups["v"].Value);
-            }
-
-            var valueText = match.Groups["value"].Value;
-            var value = valueText switch
-            {
-                "+Inf" => double.PositiveInfinity,
-                "-Inf" => double.NegativeInfinity,
-                "NaN" => double.NaN,
-                _ => double.Parse(valueText, CultureInfo.InvariantCulture),
-            };
-            samples.Add(new PrometheusSample(match.Groups["name"].Value, labels, value));
+            samples.Add(new PrometheusSample(sample.Name, sample.Labels, sample.Value));
         }
 
         return new PrometheusText(samples, types, help);
@@ -106,10 +90,4 @@ public sealed partial class PrometheusText
             ? found.Sum(s => s.Value)
             : throw new Xunit.Sdk.XunitException($"no series {name}{{{string.Join(",", labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} in the scrape");
     }
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
-    private static partial Regex SampleLine();
-
-    [GeneratedRegex(@"(?<k>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<v>(?:[^""\\]|\\.)*)""")]
-    private static partial Regex LabelPair();
 }

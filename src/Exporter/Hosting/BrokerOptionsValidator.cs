@@ -24,7 +24,7 @@ internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, Topol
             foreach (var trigger in model.Triggers.Where(t => !subscribers.Knows(t.Subscriber)))
             {
                 throw new InvalidOperationException($"Invalid broker configuration: trigger {trigger.Ref}: no in-process subscriber " +
-                    $"'{trigger.Subscriber.Host}'.");
+                    $"'{trigger.Subscriber.Host}' (the game's inproc:// subscribers are there only while the game is: not with --no-game).");
             }
 
             if (BackendFactory.BrokerClass(options.Backend) == "Kafka")

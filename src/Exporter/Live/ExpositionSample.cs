@@ -11,7 +11,8 @@ internal sealed record ExpositionSample(string Name, IReadOnlyDictionary<string,
     /// <summary>
     /// Reads the samples of the exporter's own <c>/metrics</c> text (format 0.0.4); comments and unparsable
     /// lines are skipped. Written here because the live view must show exactly what a scrape shows, and no
-    /// parser of the format ships with the OpenTelemetry exporter.
+    /// parser of the format ships with the OpenTelemetry exporter. The tests read scrapes with this same parser
+    /// (tests/TestInfrastructure links this file), strictly: there an unparsable line is an error.
     /// </summary>
     public static List<ExpositionSample> Parse(string text)
     {
@@ -19,44 +20,52 @@ internal sealed record ExpositionSample(string Name, IReadOnlyDictionary<string,
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
-            if (line.Length == 0 || line[0] == '#')
+            if (line.Length > 0 && line[0] != '#' && TryParseLine(line, out var sample))
             {
-                continue;
-            }
-
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            var brace = line.IndexOf('{', StringComparison.Ordinal);
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            string name;
-            int rest;
-            if (brace >= 0 && (space < 0 || brace < space))
-            {
-                name = line[..brace];
-                rest = ReadLabels(line, brace + 1, labels);
-                if (rest < 0)
-                {
-                    continue;
-                }
-            }
-            else if (space > 0)
-            {
-                name = line[..space];
-                rest = space;
-            }
-            else
-            {
-                continue;
-            }
-
-            var fields = line[rest..].Trim().Split(' ');
-            if (double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                || TrySpecial(fields[0], out value))
-            {
-                samples.Add(new ExpositionSample(name, labels, value));
+                samples.Add(sample);
             }
         }
 
         return samples;
+    }
+
+    /// <summary>Reads one sample line (<c>name{labels} value [timestamp]</c>).</summary>
+    public static bool TryParseLine(string line, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ExpositionSample? sample)
+    {
+        sample = null;
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var brace = line.IndexOf('{', StringComparison.Ordinal);
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        string name;
+        int rest;
+        if (brace >= 0 && (space < 0 || brace < space))
+        {
+            name = line[..brace];
+            rest = ReadLabels(line, brace + 1, labels);
+            if (rest < 0)
+            {
+                return false;
+            }
+        }
+        else if (space > 0)
+        {
+            name = line[..space];
+            rest = space;
+        }
+        else
+        {
+            return false;
+        }
+
+        var fields = line[rest..].Trim().Split(' ');
+        if (double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || TrySpecial(fields[0], out value))
+        {
+            sample = new ExpositionSample(name, labels, value);
+            return true;
+        }
+
+        return false;
     }
 
     private static int ReadLabels(string line, int i, Dictionary<string, string> labels)

@@ -73,5 +73,22 @@ public sealed class CompositionTests : IDisposable
         Assert.Equal("Invalid broker configuration: Broker:Brokers: at least one broker is required (in settings or in --manifests).", ex.Message);
     }
 
+    [Fact]
+    public async Task No_game_with_the_games_manifests_stops_startup_naming_the_missing_in_process_subscriber()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var app = ExporterHost.Build(
+            [
+                "--no-game", "--manifests", RepositoryPaths.Combine("deploy", "knative", "game.yaml"),
+                "--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0",
+            ]);
+            await app.StartAsync();
+        });
+
+        Assert.StartsWith("Invalid broker configuration: trigger demo/default/leaderboard: no in-process subscriber 'leaderboard'", ex.Message);
+        Assert.Contains("not with --no-game", ex.Message);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
