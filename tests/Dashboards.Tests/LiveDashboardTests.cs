@@ -78,7 +78,10 @@ internal static class LiveDashboards
         foreach (var (source, query, zero) in queries)
         {
             // Prometheus scrapes every second; all queries share one deadline.
-            var values = await Poll.UntilAsync(() => prometheus.QueryValuesAsync(query), v => v.Count > 0, deadline - DateTime.UtcNow, TimeSpan.FromMilliseconds(500));
+            // Until every series has a finite value: right after a Kafka rebalance a trigger can have no attempt in the
+            // rate window, and its quantile or ratio is NaN until the flow reaches it again.
+            var values = await Poll.UntilAsync(
+                () => prometheus.QueryValuesAsync(query), v => v.Count > 0 && v.All(double.IsFinite), deadline - DateTime.UtcNow, TimeSpan.FromMilliseconds(500));
 
             if (values.Count == 0)
             {
@@ -90,8 +93,8 @@ internal static class LiveDashboards
             }
 
             // A panel that shows NaN or infinity (a ratio over nothing, a quantile of no observations) or a negative
-            // count or rate tells a reader nothing true.
-            if (values.Any(v => !double.IsFinite(v) || v < 0))
+            // count or rate tells a reader nothing true; only a derivative (backlog growth) may be negative.
+            if (values.Any(v => !double.IsFinite(v) || (v < 0 && !query.Contains("deriv", StringComparison.Ordinal))))
             {
                 notFinite.Add($"{source}: {query} = {string.Join(", ", values)}");
             }

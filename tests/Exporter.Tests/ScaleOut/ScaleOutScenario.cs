@@ -215,7 +215,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
 
         var lost = killedReplicaOutcomes ?? (_ => 0);
         var floor = report.Requests - (killedReplicaOutcomes is null ? 0 : KillGap);
-        var ceiling = report.Requests + RedeliveryWindow;
+        var ceiling = report.Requests + (killedReplicaOutcomes is null ? RedeliveryWindow : KillRedeliveryWindow(report.Requests));
         var scrapes = await Poll.UntilAsync(
             Exporters.ScrapeAllAsync,
             s => LoadScenario.Triggers.All(t => Outcomes(s, t) + lost(t) >= floor) && Subscriber.Distinct >= report.Requests,
@@ -229,6 +229,9 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
         {
             Assert.InRange(Outcomes(scrapes, trigger) + lost(trigger), floor, ceiling);
         }
+
+        // Every outcome of the load trigger is a request its subscriber answered (none is filtered): an exact ceiling.
+        Assert.InRange(Outcomes(scrapes, LoadScenario.LoadTrigger) + lost(LoadScenario.LoadTrigger), floor, Subscriber.Received);
 
         return (report, scrapes);
     }
@@ -248,6 +251,15 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
     /// RabbitMQ's window (prefetch 10 per trigger and replica) is smaller.
     /// </summary>
     public const long RedeliveryWindow = 300;
+
+    /// <summary>
+    /// Outcomes counted again when a replica is SIGKILLed and started again. On Kafka its consumer groups rebalance
+    /// twice (kill, restart) and redeliver what was handled since each partition's last commit: 11 % to 30 % of a 30-s
+    /// run in two runs of 2026-12-02 (load 11,756 outcomes for 9,000 events). Until issue 26 bounds this by the
+    /// in-flight window, the bound is that no event counts more than twice; the load trigger has the exact bound
+    /// (its subscriber's requests).
+    /// </summary>
+    public static long KillRedeliveryWindow(long events) => events;
 
     /// <summary>Asserts that the subscriber gets <paramref name="more"/> requests beyond now within 60 s: the flow goes on during the fault.</summary>
     public async Task FlowContinuesAsync(long more)
