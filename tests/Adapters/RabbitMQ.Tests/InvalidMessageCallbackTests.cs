@@ -35,7 +35,16 @@ public sealed class InvalidMessageCallbackTests(RabbitMQFixture fixture)
             },
         };
         var delivered = new ConcurrentBag<int>();
-        await bed.ConsumerAsync(trigger, queue, (d, _) => { delivered.Add(RabbitMQTestBed.IdOf(d)); return Task.FromResult(DeliveryOutcome.Delivered); }, parallelism: 1, options: options);
+        var validDelivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<DeliveryOutcome> Deliver(RabbitMQDelivery d, CancellationToken ct)
+        {
+            delivered.Add(RabbitMQTestBed.IdOf(d));
+            validDelivered.TrySetResult();
+            return Task.FromResult(DeliveryOutcome.Delivered);
+        }
+
+        // One at a time (prefetch 1): the valid message behind it is delivered only once the invalid one is settled.
+        await bed.ConsumerAsync(trigger, queue, Deliver, parallelism: 1, options: options);
         var publisher = await bed.PublisherAsync();
 
         var (properties, _) = RabbitMQTestBed.CloudEvent(0);
@@ -44,6 +53,7 @@ public sealed class InvalidMessageCallbackTests(RabbitMQFixture fixture)
         var (valid, body) = RabbitMQTestBed.CloudEvent(1);
         await publisher.PublishAsync("x", valid, body, "dev.knative.game.score", null, CancellationToken.None);
         await settled.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await validDelivered.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var stats = await RabbitMQManagement.WaitForAsync(() => bed.Fixture.Management.GetQueueAsync(queue), q => q.Messages == 0, TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, stats.Messages); // settled past: neither ready nor unacknowledged
