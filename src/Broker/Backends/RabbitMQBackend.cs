@@ -7,7 +7,6 @@ using Knative.Eventing.Metrics.RabbitMQ;
 using RabbitMQ.Client;
 
 using Knative.Eventing.Metrics.Broker.Formatting;
-using Knative.Eventing.Metrics.Broker.Publishing;
 
 namespace Knative.Eventing.Metrics.Broker.Backends;
 

@@ -3,7 +3,6 @@ using CloudNative.CloudEvents.Http;
 using CloudNative.CloudEvents.SystemTextJson;
 
 using Knative.Eventing.Metrics.Broker.Formatting;
-using Knative.Eventing.Metrics.Broker.Publishing;
 
 namespace Knative.Eventing.Metrics.Broker.Dispatch;
 

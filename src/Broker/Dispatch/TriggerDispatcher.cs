@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using CloudNative.CloudEvents;
-using Knative.Eventing.Metrics.Broker.Formatting;
 using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Filtering;
 using Knative.Eventing.Metrics.Broker.Model;

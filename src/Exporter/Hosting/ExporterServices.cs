@@ -1,5 +1,4 @@
 using Knative.Eventing.Metrics.Broker.Backends;
-using Knative.Eventing.Metrics.Broker.Formatting;
 using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;

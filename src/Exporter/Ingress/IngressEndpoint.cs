@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Knative.Eventing.Metrics.CloudEvents;
-using Knative.Eventing.Metrics.Broker.Formatting;
 using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Formatting;
-using Knative.Eventing.Metrics.Broker.Publishing;
 
 namespace Knative.Eventing.Metrics.Broker.Tests.Formatting;
 
