@@ -119,6 +119,18 @@ if [ $test_status != 0 ] && [ $failed = 0 ]; then
   failed=1
 fi
 
+# The failed tests, each with the start of its message, last before the count: a CI log often shows only its tail.
+if [ $failed -gt 0 ]; then
+  echo "test.sh: failed tests:"
+  for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    awk '
+      /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
+      want && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); printf "  %s\n    %s\n", name, substr($0, 1, 300); want = 0 }
+    ' "$trx"
+  done
+fi
+
 line="$passed passed, $failed failed"
 [ $skipped -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"

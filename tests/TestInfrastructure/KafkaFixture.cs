@@ -80,14 +80,24 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>Σ over a topic's partitions of the high watermark, and of a group's committed offsets, as Kafka reports them.</summary>
     public (long HighWatermarks, long Committed) Offsets(string topic, string? groupId)
     {
+        var partitions = PartitionOffsets(topic, groupId);
+        return (partitions.Values.Sum(p => p.HighWatermark), partitions.Values.Sum(p => p.Committed));
+    }
+
+    /// <summary>Each partition's high watermark and a group's committed offset (0 before any commit), as Kafka reports them.</summary>
+    public IReadOnlyDictionary<int, (long HighWatermark, long Committed)> PartitionOffsets(string topic, string? groupId)
+    {
         var config = new ConsumerConfig { BootstrapServers = BootstrapServers, GroupId = groupId ?? "offsets-reader", EnableAutoCommit = false };
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions
             .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var high = partitions.Sum(p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
-        var committed = groupId is null ? 0 : consumer.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
-        return (high, committed);
+        var committed = groupId is null
+            ? partitions.ToDictionary(p => p.Partition.Value, _ => 0L)
+            : consumer.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => Math.Max(0, c.Offset.Value));
+        return partitions.ToDictionary(
+            p => p.Partition.Value,
+            p => (consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value, committed[p.Partition.Value]));
     }
 
     /// <inheritdoc/>

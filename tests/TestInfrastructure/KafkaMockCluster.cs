@@ -89,6 +89,39 @@ public sealed partial class KafkaMockCluster : IDisposable
     /// <summary>Brings a broker back up.</summary>
     public void SetBrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), $"broker {brokerId} up");
 
+    /// <summary>
+    /// Takes brokers down until the returned scope is disposed, which brings them up again even when the test failed
+    /// in between: the cluster is shared by a test collection, and a broker left down fails every test after it.
+    /// </summary>
+    public IDisposable BrokersDown(params int[] brokerIds)
+    {
+        foreach (var id in brokerIds)
+        {
+            SetBrokerDown(id);
+        }
+
+        return new BrokersDownScope(this, brokerIds);
+    }
+
+    /// <summary>Every broker of the cluster down until disposed (<see cref="BrokersDown"/>).</summary>
+    public IDisposable AllBrokersDown() => BrokersDown([.. Enumerable.Range(1, Brokers)]);
+
+    private sealed class BrokersDownScope(KafkaMockCluster cluster, int[] brokerIds) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                foreach (var id in brokerIds)
+                {
+                    cluster.SetBrokerUp(id);
+                }
+            }
+        }
+    }
+
     /// <summary>Makes the next <paramref name="errors"/>.Length requests of an API (e.g. 0 = Produce) fail with these errors.</summary>
     public void PushRequestErrors(short apiKey, params ErrorCode[] errors)
     {

@@ -23,6 +23,7 @@ public sealed class KafkaInstrumentation : IDisposable
     private readonly Histogram<double> _operationDuration;
     private readonly Counter<long> _consumed;
     private readonly Histogram<double> _processDuration;
+    private readonly UpDownCounter<long> _inFlight;
 
     /// <summary>Creates the instruments on a meter of the host's <paramref name="meterFactory"/>.</summary>
     /// <param name="meterFactory">The meter factory.</param>
@@ -59,6 +60,7 @@ public sealed class KafkaInstrumentation : IDisposable
         _operationDuration = _meter.CreateHistogram(KafkaInstruments.OperationDuration);
         _consumed = _meter.CreateCounter(KafkaInstruments.ConsumedMessages);
         _processDuration = _meter.CreateHistogram(KafkaInstruments.ProcessDuration);
+        _inFlight = _meter.CreateUpDownCounter(KafkaInstruments.InFlight);
         _meter.CreateObservableGauge(KafkaInstruments.BrokerRoundTripTime, () => Statistics.RoundTripTimes());
         _meter.CreateObservableGauge(KafkaInstruments.OutboundQueue, () => Statistics.OutboundQueues());
         _meter.CreateObservableGauge(KafkaInstruments.ConsumerLag, () => Statistics.ConsumerLags());
@@ -117,6 +119,30 @@ public sealed class KafkaInstrumentation : IDisposable
         {
             _failures.Report(nameof(RecordProcess), ex);
         }
+    }
+
+    /// <summary>Records taken (+n) or finished (-n) by a trigger consumer; 0 when it starts, so the series exists while idle.</summary>
+    internal void RecordInFlight(string topic, string group, int change)
+    {
+        try
+        {
+            RecordInFlightCore(topic, group, change);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordInFlight), ex);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied
+    private void RecordInFlightCore(string topic, string group, int change)
+    {
+        _inFlight.Add(change, new TagList
+        {
+            { MessagingSystem, System },
+            { MessagingDestinationName, topic },
+            { ConsumerGroupName, group },
+        });
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)] // a TagList built inside a try block is kept on the stack and copied

@@ -13,8 +13,9 @@ namespace Knative.Eventing.Metrics.Broker.Backends;
 /// <summary>
 /// Knative's Kafka broker layout through the Kafka adapter: one topic per broker, one consumer group per
 /// trigger (named by <see cref="KafkaNames"/> with the configured prefix),
-/// records in the CloudEvents Kafka binary binding, 202 only after the record was persisted, offsets
-/// committed after the final outcome. Topics are created by the cluster on first use (no admin call).
+/// records in the CloudEvents Kafka binary binding, 202 only after the record was persisted; each trigger's records
+/// delivered in its delivery order (unordered by default, as eventing-kafka-broker), a partition's offset committed up
+/// to its lowest record without a final outcome. Topics are created by the cluster on first use (no admin call).
 /// Operators' librdkafka properties (<see cref="KafkaClientProperties"/>) go over the defaults.
 /// </summary>
 internal sealed partial class KafkaBackend(
@@ -104,7 +105,7 @@ internal sealed partial class KafkaBackend(
         var config = ConsumerConfig(bootstrapServers, properties);
         foreach (var trigger in model.Triggers)
         {
-            await StartTriggerAsync(trigger, config, dispatch, model.DrainTimeout, cancellationToken).ConfigureAwait(false);
+            await StartTriggerAsync(trigger, config, dispatch, model, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -149,7 +150,7 @@ internal sealed partial class KafkaBackend(
         TriggerModel trigger,
         ConsumerConfig config,
         DispatchEvent dispatch,
-        TimeSpan drainTimeout,
+        Topology model,
         CancellationToken cancellationToken)
     {
         var group = KafkaNames.ConsumerGroup(trigger.Ref, prefix);
@@ -164,7 +165,9 @@ internal sealed partial class KafkaBackend(
                 Topic = Topic(trigger.Ref.Broker),
                 GroupId = group,
                 CommitInterval = TimeSpan.FromMilliseconds(500),
-                DrainTimeout = drainTimeout,
+                DrainTimeout = model.DrainTimeout,
+                DeliveryOrder = trigger.DeliveryOrder,
+                MaxInFlight = model.KafkaMaxInFlight,
             },
             loggers.CreateLogger<KafkaBackend>(),
             cancellationToken).ConfigureAwait(false);

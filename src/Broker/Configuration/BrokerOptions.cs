@@ -56,6 +56,13 @@ internal sealed class BrokerOptions
     public Dictionary<string, string> KafkaConsumerProperties { get; set; } = [];
 
     /// <summary>
+    /// The most records a Kafka trigger's consumer holds taken and unfinished (<c>--Broker:KafkaMaxInFlight</c>): over its
+    /// partitions with the default unordered delivery, per partition with <c>ordered</c>. Default 50, as eventing-kafka-broker's
+    /// <c>max.poll.records</c>; 1 to 10,000.
+    /// </summary>
+    public int KafkaMaxInFlight { get; set; } = Metrics.Kafka.KafkaConsumerOptions.DefaultMaxInFlight;
+
+    /// <summary>
     /// A librdkafka file to load instead of the one Confluent.Kafka ships (e.g. a system build with other
     /// security plugins); it must be at least the version Confluent.Kafka needs, or the exporter refuses to start.
     /// </summary>
@@ -105,10 +112,17 @@ internal sealed class TriggerDefinition
     public const int DefaultParallelism = 10;
 
     /// <summary>
-    /// Deliveries in flight at once for this trigger (default <see cref="DefaultParallelism"/>). The Kafka backend
-    /// delivers one record at a time in partition order and refuses a value above 1.
+    /// Deliveries in flight at once for this trigger (default <see cref="DefaultParallelism"/>), embedded and RabbitMQ
+    /// backends. The Kafka backend refuses a value above 1: its concurrency is <see cref="DeliveryOrder"/> with
+    /// <see cref="BrokerOptions.KafkaMaxInFlight"/>.
     /// </summary>
     public int? Parallelism { get; set; }
+
+    /// <summary>
+    /// Kafka only, as the annotation <c>kafka.eventing.knative.dev/delivery.order</c>: <c>unordered</c> (the default:
+    /// records handled concurrently) or <c>ordered</c> (one at a time per partition, in offset order).
+    /// </summary>
+    public string? DeliveryOrder { get; set; }
 
     /// <summary>
     /// RabbitMQ only: declare the trigger's queue with RabbitMQ's single active consumer, so that of the

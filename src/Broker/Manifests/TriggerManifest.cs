@@ -21,7 +21,7 @@ internal static class TriggerManifest
         Dictionary<(string, string),
         DeliveryPolicy?> deliveries)
     {
-        var parallelism = Annotations(root, annotations, brokerClass);
+        var (parallelism, order) = Annotations(root, annotations, brokerClass);
         var spec = root.Mapping("spec") ?? throw root.Error("spec", "is required");
         root.RejectUnknown("apiVersion, kind, metadata, spec");
         if (spec.Mapping("brokerRef") is not null)
@@ -63,7 +63,7 @@ internal static class TriggerManifest
             delivery,
             parallelism,
             SingleActiveConsumer: false,
-            new Declared(root.Where, InManifest: true));
+            new Declared(root.Where, InManifest: true)) { DeliveryOrder = order };
     }
 
     /// <summary>Whether an annotation belongs to Knative or its brokers (and so may change behaviour).</summary>
@@ -71,16 +71,23 @@ internal static class TriggerManifest
         ".knative.dev",
         StringComparison.Ordinal));
 
-    private static int? Annotations(ManifestNode root, IReadOnlyDictionary<string, string> annotations, string brokerClass)
+    private static (int? Parallelism, Kafka.KafkaDeliveryOrder? Order) Annotations(
+        ManifestNode root,
+        IReadOnlyDictionary<string, string> annotations,
+        string brokerClass)
     {
         int? parallelism = null;
+        Kafka.KafkaDeliveryOrder? order = null;
         foreach (var (key, value) in annotations)
         {
             var field = $"metadata.annotations.{key}";
             switch (key)
             {
                 case KnativeManifests.ParallelismAnnotation when brokerClass == "Kafka":
-                    throw root.Error(field, "the Kafka backend delivers a trigger's records one at a time, in partition order");
+                    throw root.Error(
+                        field,
+                        $"is RabbitMQ's; on Kafka a trigger's concurrency is {KnativeManifests.DeliveryOrderAnnotation} " +
+                            "with Broker:KafkaMaxInFlight");
                 case KnativeManifests.ParallelismAnnotation:
                     parallelism = int.TryParse(
                         value,
@@ -88,9 +95,10 @@ internal static class TriggerManifest
                     break;
                 case KnativeManifests.DeliveryOrderAnnotation when brokerClass != "Kafka":
                     throw root.Error(field, $"only the Kafka backend has a delivery order (the exporter runs {brokerClass})");
-                case KnativeManifests.DeliveryOrderAnnotation when value != "ordered":
-                    throw root.Error(field, $"the Kafka backend delivers in partition order: 'ordered' is the only value (was '{value}')");
-                case KnativeManifests.DeliveryOrderAnnotation or KnativeManifests.DependencyAnnotation:
+                case KnativeManifests.DeliveryOrderAnnotation:
+                    order = KafkaDeliveryOrders.Parse(value) ?? throw root.Error(field, KafkaDeliveryOrders.Expected(value));
+                    break;
+                case KnativeManifests.DependencyAnnotation:
                     break;
                 default:
                     if (IsKnativeAnnotation(key))
@@ -102,6 +110,6 @@ internal static class TriggerManifest
             }
         }
 
-        return parallelism;
+        return (parallelism, order);
     }
 }

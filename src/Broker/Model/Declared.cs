@@ -25,4 +25,8 @@ internal sealed record TriggerDeclaration(
     DeliveryPolicy Delivery,
     int? Parallelism,
     bool SingleActiveConsumer,
-    Declared Where);
+    Declared Where)
+{
+    /// <summary>Kafka's delivery order when the source set one (null: the default, unordered).</summary>
+    public Kafka.KafkaDeliveryOrder? DeliveryOrder { get; init; }
+}

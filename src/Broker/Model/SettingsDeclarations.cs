@@ -44,7 +44,12 @@ internal static class SettingsDeclarations
                 Delivery(t.Delivery, $"{path}:Delivery"),
                 t.Parallelism,
                 t.SingleActiveConsumer,
-                new Declared(path, InManifest: false));
+                new Declared(path, InManifest: false))
+            {
+                DeliveryOrder = t.DeliveryOrder is not { } order
+                    ? null
+                    : KafkaDeliveryOrders.Parse(order) ?? throw Topology.Invalid($"{path}:DeliveryOrder", KafkaDeliveryOrders.Expected(order)),
+            };
         }
     }
 

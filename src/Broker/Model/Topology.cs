@@ -9,8 +9,14 @@ internal sealed class Topology
 {
     private readonly Dictionary<(string Namespace, string Name), BrokerRef> _brokers;
 
-    private Topology(Dictionary<(string, string), BrokerRef> brokers, List<TriggerModel> triggers, TimeSpan publishTimeout, TimeSpan drainTimeout)
+    private Topology(
+        Dictionary<(string, string), BrokerRef> brokers,
+        List<TriggerModel> triggers,
+        TimeSpan publishTimeout,
+        TimeSpan drainTimeout,
+        int kafkaMaxInFlight)
     {
+        KafkaMaxInFlight = kafkaMaxInFlight;
         _brokers = brokers;
         Triggers = triggers;
         PublishTimeout = publishTimeout;
@@ -24,6 +30,9 @@ internal sealed class Topology
     public TimeSpan PublishTimeout { get; }
 
     public TimeSpan DrainTimeout { get; }
+
+    /// <summary>A Kafka trigger consumer's limit of records taken and unfinished (<see cref="BrokerOptions.KafkaMaxInFlight"/>).</summary>
+    public int KafkaMaxInFlight { get; }
 
     public BrokerRef? Find(string @namespace, string name) => _brokers.GetValueOrDefault((@namespace, name));
 
@@ -73,12 +82,20 @@ internal sealed class Topology
 
             if (kafka && t.Parallelism is > 1)
             {
-                // Not silently ignored: Knative's Kafka broker keeps partition order, so a trigger's consumer
-                // handles one record at a time; more throughput comes from partitions and replicas.
+                // Not silently ignored: the parallelism is RabbitMQ's; a Kafka trigger's concurrency is its delivery order
+                // (unordered: many records at once; ordered: one per partition) with Broker:KafkaMaxInFlight.
                 throw Invalid(
                     t.Where.Field("Parallelism", $"metadata.annotations.{KnativeManifests.ParallelismAnnotation}"),
-                    $"the Kafka backend delivers a trigger's records one at a time, in partition order (was {t.Parallelism}); scale out with " +
-                        $"partitions and replicas, and remove the setting");
+                    $"the Kafka backend's concurrency is the delivery order " +
+                        $"({KnativeManifests.DeliveryOrderAnnotation}, {BrokerOptions.SectionName}:Triggers:N:DeliveryOrder) " +
+                        $"with {BrokerOptions.SectionName}:KafkaMaxInFlight (was {t.Parallelism}); remove the setting");
+            }
+
+            if (!kafka && t.DeliveryOrder is not null)
+            {
+                throw Invalid(
+                    t.Where.Field("DeliveryOrder", $"metadata.annotations.{KnativeManifests.DeliveryOrderAnnotation}"),
+                    $"only the Kafka backend has a delivery order (backend {options.Backend})");
             }
 
             if (t.SingleActiveConsumer)
@@ -110,14 +127,18 @@ internal sealed class Topology
                 d.Timeout,
                 d.DeadLetterSink,
                 kafka || t.SingleActiveConsumer ? 1 : t.Parallelism ?? TriggerDefinition.DefaultParallelism,
-                t.SingleActiveConsumer));
+                t.SingleActiveConsumer,
+                t.DeliveryOrder ?? Kafka.KafkaDeliveryOrder.Unordered));
         }
 
         return new Topology(
             brokers,
             triggers,
             Duration(options.PublishTimeout, $"{BrokerOptions.SectionName}:PublishTimeout"),
-            Duration(options.DrainTimeout, $"{BrokerOptions.SectionName}:DrainTimeout"))
+            Duration(options.DrainTimeout, $"{BrokerOptions.SectionName}:DrainTimeout"),
+            options.KafkaMaxInFlight is >= 1 and <= 10_000
+                ? options.KafkaMaxInFlight
+                : throw Invalid($"{BrokerOptions.SectionName}:KafkaMaxInFlight", $"must be 1 to 10000 (was {options.KafkaMaxInFlight})"))
         {
             Warnings = manifests.Warnings,
         };

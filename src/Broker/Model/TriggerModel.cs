@@ -11,4 +11,5 @@ internal sealed record TriggerModel(
     TimeSpan Timeout,
     Uri? DeadLetterSink,
     int Parallelism,
-    bool SingleActiveConsumer = false);
+    bool SingleActiveConsumer = false,
+    Kafka.KafkaDeliveryOrder DeliveryOrder = Kafka.KafkaDeliveryOrder.Unordered);

@@ -42,17 +42,10 @@ public sealed class BrokerFaultTests(KafkaFixture fixture)
             Assert.True(await TryProduceAsync(id));
         }
 
-        for (var broker = 1; broker <= mock.Brokers; broker++)
+        using (mock.AllBrokersDown())
         {
-            mock.SetBrokerDown(broker);
-        }
-
-        Assert.False(await TryProduceAsync(100));
-        Assert.False(await TryProduceAsync(101));
-
-        for (var broker = 1; broker <= mock.Brokers; broker++)
-        {
-            mock.SetBrokerUp(broker);
+            Assert.False(await TryProduceAsync(100));
+            Assert.False(await TryProduceAsync(101));
         }
 
         for (var id = 100; id < 200; id++)

@@ -78,6 +78,14 @@ internal sealed class KafkaTestBed : IAsyncDisposable
     public Task<TopicPartitionOffset> ProduceAsync(int id) =>
         Knative.PublishAsync(Event(id), null, CancellationToken.None);
 
+    /// <summary>Produces event <paramref name="id"/> to one partition (binary mode), for tests that need to know where a record is.</summary>
+    public async Task<TopicPartitionOffset> ProduceToAsync(int partition, int id)
+    {
+        var message = KafkaCloudEventBinding.Encode(Event(id), ContentMode.Binary, new JsonEventFormatter());
+        var result = await Producer.ProduceAsync(new TopicPartition(Topic, partition), message);
+        return result.TopicPartitionOffset;
+    }
+
     /// <summary>A handler that records each delivered id and completes when <paramref name="expected"/> distinct ids arrived.</summary>
     public static (Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> Handler, ConcurrentDictionary<string, int> Seen, Task AllSeen) CountingHandler(int expected)
     {

@@ -3,6 +3,7 @@ using CloudNative.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Broker.Filtering;
 using Knative.Eventing.Metrics.Broker.Model;
+using Knative.Eventing.Metrics.Kafka;
 
 namespace Knative.Eventing.Metrics.Broker.Tests.Manifests;
 
@@ -162,7 +163,38 @@ public sealed class KnativeManifestsTests : IDisposable
             """;
 
         Assert.Equal(4, Build(Write(Broker + Trigger.Replace("{0}", "rabbitmq.eventing.knative.dev/parallelism: \"4\"", StringComparison.Ordinal))).Triggers.Single().Parallelism);
-        Assert.Equal(1, Build(Write(Broker + Trigger.Replace("{0}", "kafka.eventing.knative.dev/delivery.order: ordered", StringComparison.Ordinal)), "Kafka").Triggers.Single().Parallelism);
+        TriggerModel Kafka(string annotation) => Build(Write(Broker + Trigger.Replace("{0}", annotation, StringComparison.Ordinal)), "Kafka").Triggers.Single();
+
+        // eventing-kafka-broker 7d8fe89, control-plane/pkg/reconciler/trigger/trigger.go:361-367, 464-472: unordered when absent, either value in any case.
+        Assert.Equal(KafkaDeliveryOrder.Ordered, Kafka("kafka.eventing.knative.dev/delivery.order: ordered").DeliveryOrder);
+        Assert.Equal(KafkaDeliveryOrder.Ordered, Kafka("kafka.eventing.knative.dev/delivery.order: Ordered").DeliveryOrder);
+        Assert.Equal(KafkaDeliveryOrder.Unordered, Kafka("kafka.eventing.knative.dev/delivery.order: unordered").DeliveryOrder);
+        Assert.Equal(KafkaDeliveryOrder.Unordered, Kafka("example.com/owner: team-a").DeliveryOrder);
+    }
+
+    [Theory]
+    [InlineData("Kafka", "kafka.eventing.knative.dev/delivery.order: sorted", "metadata.annotations.kafka.eventing.knative.dev/delivery.order: must be 'unordered' (the default) or 'ordered' (was 'sorted')")]
+    [InlineData("RabbitMQ", "kafka.eventing.knative.dev/delivery.order: ordered", "metadata.annotations.kafka.eventing.knative.dev/delivery.order: only the Kafka backend has a delivery order (the exporter runs RabbitMQBroker)")]
+    [InlineData("Kafka", "rabbitmq.eventing.knative.dev/parallelism: \"4\"", "metadata.annotations.rabbitmq.eventing.knative.dev/parallelism: is RabbitMQ's; on Kafka a trigger's concurrency is kafka.eventing.knative.dev/delivery.order with Broker:KafkaMaxInFlight")]
+    public void A_delivery_annotation_the_backend_does_not_have_is_refused_with_file_document_and_field(string backend, string annotation, string message)
+    {
+        var path = Write(Broker + $$"""
+            apiVersion: eventing.knative.dev/v1
+            kind: Trigger
+            metadata:
+              name: t
+              namespace: demo
+              annotations:
+                {{annotation}}
+            spec:
+              broker: default
+              subscriber:
+                uri: http://s.example/
+            """);
+
+        var ex = Assert.ThrowsAny<InvalidOperationException>(() => Build(path, backend));
+
+        Assert.Contains($"{path}: document 2 (Trigger demo/t): {message}", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,22 +19,10 @@ public sealed class KafkaReadinessTests(KafkaFixture fixture)
         Assert.Equal((HttpStatusCode.OK, "Healthy"), await exporter.ProbeAsync("readyz"));
 
         (HttpStatusCode Status, string Body) unready, alive;
-        try
+        using (mock.AllBrokersDown())
         {
-            for (var broker = 1; broker <= mock.Brokers; broker++)
-            {
-                mock.SetBrokerDown(broker);
-            }
-
             unready = await Poll.UntilAsync(() => exporter.ProbeAsync("readyz"), p => p.Status == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
             alive = await exporter.ProbeAsync("livez");
-        }
-        finally
-        {
-            for (var broker = 1; broker <= mock.Brokers; broker++)
-            {
-                mock.SetBrokerUp(broker);
-            }
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.Status);

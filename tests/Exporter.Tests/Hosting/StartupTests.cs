@@ -50,7 +50,19 @@ public sealed partial class StartupTests
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(
             () => BuildAndStartAsync(["--players", "0", "--backend", "kafka", "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, "--Broker:Triggers:0:Parallelism", "4"]));
 
-        Assert.Contains("Broker:Triggers:0:Parallelism: the Kafka backend delivers a trigger's records one at a time, in partition order (was 4)", ex.Message);
+        Assert.Contains("Broker:Triggers:0:Parallelism: the Kafka backend's concurrency is the delivery order (kafka.eventing.knative.dev/delivery.order, Broker:Triggers:N:DeliveryOrder) with Broker:KafkaMaxInFlight (was 4); remove the setting", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("kafka", "--Broker:Triggers:0:DeliveryOrder", "random", "Broker:Triggers:0:DeliveryOrder: must be 'unordered' (the default) or 'ordered' (was 'random')")]
+    [InlineData("embedded", "--Broker:Triggers:0:DeliveryOrder", "ordered", "Broker:Triggers:0:DeliveryOrder: only the Kafka backend has a delivery order (backend embedded)")]
+    [InlineData("kafka", "--Broker:KafkaMaxInFlight", "0", "Broker:KafkaMaxInFlight: must be 1 to 10000 (was 0)")]
+    public async Task A_kafka_delivery_setting_out_of_range_or_on_another_backend_is_refused(string backend, string option, string value, string message)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => BuildAndStartAsync(["--players", "0", "--backend", backend, "--kafka", $"127.0.0.1:{FreePorts.Take(1)[0]}", .. SettingsTrigger, option, value]));
+
+        Assert.Contains(message, ex.Message);
     }
 
     [Theory]

@@ -59,7 +59,7 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
         double rejectedWhileDown = 0;
         var (report, scrapes) = await scenario.RunWithFaultAsync("leader-down", async () =>
         {
-            mock.SetBrokerDown(1);
+            using var down = mock.BrokersDown(1);
 
             // No leader for any partition: the ingress answers 503 (after Broker:PublishTimeout), the producers retry.
             rejectedWhileDown = await Poll.UntilAsync(() => scenario.Exporters.SumAsync("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")), n => n >= 3, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
@@ -67,7 +67,6 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
             // The controller's part: leadership moves to broker 2, and the flow goes on while broker 1 is still down.
             SetLeaders(mock, 2);
             await scenario.FlowContinuesAsync(1500);
-            mock.SetBrokerUp(1);
         });
 
         output.WriteLine($"503 answered while no leader was there: {rejectedWhileDown}; all 503s: {scrapes.Sum(s => s.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")))}");

@@ -48,6 +48,16 @@ internal static class KafkaInstruments
         [MessagingSystem, MessagingOperationName, OperationType, MessagingDestinationName, ConsumerGroupName, ErrorType],
         [PartitionId]);
 
+    /// <summary><c>kafka.consumer.in_flight</c>.</summary>
+    public static InstrumentDescriptor InFlight { get; } = new(
+        "kafka.consumer.in_flight",
+        InstrumentKind.UpDownCounter,
+        "{message}",
+        "Records a trigger consumer took and has not finished: delivering, waiting for a retry, or queued behind their partition's "
+            + "earlier record (ordered); at most KafkaConsumerOptions.MaxInFlight, per partition when ordered.",
+        [MessagingSystem, MessagingDestinationName, ConsumerGroupName],
+        []);
+
     /// <summary><c>kafka.client.broker.rtt</c>.</summary>
     public static InstrumentDescriptor BrokerRoundTripTime { get; } = new(
         "kafka.client.broker.rtt",
@@ -77,5 +87,5 @@ internal static class KafkaInstruments
 
     /// <summary>Every instrument above, in catalogue order.</summary>
     public static IReadOnlyList<InstrumentDescriptor> All { get; } =
-        [SentMessages, OperationDuration, ConsumedMessages, ProcessDuration, BrokerRoundTripTime, OutboundQueue, ConsumerLag];
+        [SentMessages, OperationDuration, ConsumedMessages, ProcessDuration, InFlight, BrokerRoundTripTime, OutboundQueue, ConsumerLag];
 }

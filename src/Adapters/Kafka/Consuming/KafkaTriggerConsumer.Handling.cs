@@ -4,12 +4,71 @@ using Knative.Eventing.Metrics.CloudEvents;
 
 namespace Knative.Eventing.Metrics.Kafka;
 
-/// <summary>One record: decoded, handed to the handler (or the invalid-message rule), its offset stored or read again.</summary>
+/// <summary>
+/// One record: decoded, handed to the handler (or the invalid-message rule) until it reaches a final outcome, then its
+/// offset marked finished; given up unfinished when its partition leaves or the consumer stops before it started.
+/// </summary>
 public sealed partial class KafkaTriggerConsumer
 {
-    private void Handle(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token)
+    /// <summary>Ordered delivery: the record starts when its partition's previous one has ended.</summary>
+    private async Task HandleAfterAsync(Task previous, ConsumeResult<byte[]?, byte[]?> record, PartitionProgress progress)
     {
-        _instrumentation.RecordConsumed(_topic, _group);
+        if (previous.IsCompleted)
+        {
+            await Task.Yield(); // off the loop thread
+        }
+        else
+        {
+            await previous.ConfigureAwait(false); // never faults: HandleAsync catches everything
+        }
+
+        await HandleAsync(record, progress).ConfigureAwait(false);
+    }
+
+    private async Task HandleAsync(ConsumeResult<byte[]?, byte[]?> record, PartitionProgress progress)
+    {
+        var token = _aborting.Token;
+        var finished = false;
+        try
+        {
+            while (!progress.Draining && !_stopping.IsCancellationRequested)
+            {
+                if (await TryHandleOnceAsync(record, token).ConfigureAwait(false))
+                {
+                    progress.Finished(record.Offset.Value);
+                    finished = true;
+                    return;
+                }
+
+                // Not settled: the same record again after the backoff (nothing is skipped; the other records go on meanwhile).
+                await Task.Delay(_options.HandlerRetryBackoff, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping during a backoff, or the handler cancelled past the drain timeout: left for the group, unfinished.
+        }
+        catch (Exception ex)
+        {
+            // Not expected (TryHandleOnceAsync catches the handler's failures); logged, and the record is left unfinished.
+            LogLoopFailed(_logger, _group, ex);
+        }
+        finally
+        {
+            if (!finished)
+            {
+                progress.GivenUp();
+            }
+
+            _inFlight.Remove();
+        }
+    }
+
+    /// <summary>
+    /// One try at a final outcome: true when the record reached one (delivered, filtered, dead-lettered, dropped, or settled as invalid).
+    /// </summary>
+    private async Task<bool> TryHandleOnceAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken token)
+    {
         var start = Stopwatch.GetTimestamp();
         string? errorType = null;
         try
@@ -27,40 +86,23 @@ public sealed partial class KafkaTriggerConsumer
             {
                 // The one rule for every broker (InvalidMessagePolicy): counted, no outcome, settled past unless the callback threw.
                 errorType = ErrorTypes.InvalidCloudEvent;
-                if (_invalidMessages.Settle(record, invalid, record.TopicPartitionOffset.ToString()))
-                {
-                    _consumer.StoreOffset(record);
-                }
-                else
-                {
-                    ReadAgainAfterBackoff(record);
-                }
-
-                return;
+                return _invalidMessages.Settle(record, invalid, record.TopicPartitionOffset.ToString());
             }
 
             var scope = _metrics.BeginDelivery(_trigger, cloudEvent);
-            var outcome = _handler(new KafkaDelivery(record, cloudEvent, scope), token).GetAwaiter().GetResult();
+            var outcome = await _handler(new KafkaDelivery(record, cloudEvent, scope), token).ConfigureAwait(false);
             scope.Complete(outcome);
-            _consumer.StoreOffset(record);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
         {
-            // Not handled: read this record again after a backoff (nothing is skipped).
             errorType ??= ErrorTypes.FromException(ex);
             LogHandlerFailed(_logger, _trigger.ToString(), ex);
-            ReadAgainAfterBackoff(record);
+            return false;
         }
         finally
         {
             _instrumentation.RecordProcess(_topic, _group, Stopwatch.GetElapsedTime(start), errorType);
         }
-    }
-
-    /// <summary>Not settled: the record is read again, after <see cref="KafkaConsumerOptions.HandlerRetryBackoff"/> (nothing is skipped).</summary>
-    private void ReadAgainAfterBackoff(ConsumeResult<byte[]?, byte[]?> record)
-    {
-        _consumer.Seek(record.TopicPartitionOffset);
-        _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
     }
 }

@@ -17,7 +17,10 @@ public sealed partial class KafkaTriggerConsumer
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Consumer group {Group}: consume failed ({Error})")]
     private static partial void LogConsumeFailed(ILogger logger, string group, string error, Exception exception);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "The handler of trigger {Trigger} failed; the record is handled again")]
+    [LoggerMessage(
+        EventId = 205,
+        Level = LogLevel.Warning,
+        Message = "The handler of trigger {Trigger} failed; the record is handled again after the backoff")]
     private static partial void LogHandlerFailed(ILogger logger, string trigger, Exception exception);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Consumer group {Group}: commit failed ({Error})")]
@@ -31,6 +34,12 @@ public sealed partial class KafkaTriggerConsumer
         Level = LogLevel.Warning,
         Message = "Consumer group {Group}: a handler did not return within {Grace} of being cancelled; closing anyway")]
     private static partial void LogHandlerIgnoredCancellation(ILogger logger, string group, TimeSpan grace);
+
+    [LoggerMessage(
+        EventId = 210,
+        Level = LogLevel.Debug,
+        Message = "Consumer group {Group}: offset {Offset} not stored ({Error}); the partition left this consumer")]
+    private static partial void LogStoreFailed(ILogger logger, string group, string offset, string error);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Consumer group {Group}: closing failed")]
     private static partial void LogCloseFailed(ILogger logger, string group, Exception exception);

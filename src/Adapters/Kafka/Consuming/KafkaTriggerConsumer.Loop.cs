@@ -2,9 +2,23 @@ using Confluent.Kafka;
 
 namespace Knative.Eventing.Metrics.Kafka;
 
-/// <summary>The consume loop on its own thread: consuming, pausing, committing stored offsets.</summary>
+/// <summary>
+/// The consume loop on its own thread: takes records and starts their handling, pauses partitions past the in-flight
+/// limit or on request, and tracks assignments, committing what finished before partitions move.
+/// </summary>
 public sealed partial class KafkaTriggerConsumer
 {
+    /// <summary>How long a revocation waits for the revoked partitions' records in flight before committing (at most the drain timeout).</summary>
+    private static readonly TimeSpan RevocationDrain = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one poll waits when no partition is held back.</summary>
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long one poll waits while some partitions are held back by the limit (so they resume soon after it frees).</summary>
+    private static readonly TimeSpan HeldPollTimeout = TimeSpan.FromMilliseconds(10);
+
+    private bool Ordered => _options.DeliveryOrder == KafkaDeliveryOrder.Ordered;
+
     private void RunLoop()
     {
         _loopThread = Environment.CurrentManagedThreadId;
@@ -19,19 +33,29 @@ public sealed partial class KafkaTriggerConsumer
             LogLoopFailed(_logger, _group, ex);
         }
 
+        foreach (var progress in _partitions.Values)
+        {
+            progress.Drain(); // queued records (ordered) are left for the group, unstarted
+        }
+
         Interlocked.Exchange(ref _pauseApplied, null)?.TrySetResult(); // no loop any more: a waiting pause is over
     }
 
     private void ConsumeUntilStopped()
     {
         _consumer.Subscribe(_topic);
-        var token = _aborting.Token;
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
-                ApplyPause();
-                var record = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                var (held, all) = ApplyPauses();
+                if (all)
+                {
+                    // Every partition waits for the limit: sleep until a record finishes, then poll (rebalances are served in Consume).
+                    _inFlight.WaitForProgress(PollTimeout, _stopping.Token);
+                }
+
+                var record = _consumer.Consume(all ? TimeSpan.Zero : held ? HeldPollTimeout : PollTimeout);
                 if (!_fatal && _health.State != ConsumerState.Running)
                 {
                     _health.MarkRunning();
@@ -42,7 +66,7 @@ public sealed partial class KafkaTriggerConsumer
                     continue;
                 }
 
-                Handle(record, token);
+                Take(record);
             }
             catch (ConsumeException ex)
             {
@@ -54,13 +78,9 @@ public sealed partial class KafkaTriggerConsumer
                     _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
                 }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                break;
-            }
             catch (Exception ex)
             {
-                // Not a record's problem (those are handled in Handle): the client itself fails.
+                // Not a record's problem (handlers run apart): the client itself fails.
                 _health.MarkFailed(ex);
                 LogLoopFailed(_logger, _group, ex);
                 _stopping.Token.WaitHandle.WaitOne(_options.HandlerRetryBackoff);
@@ -68,31 +88,148 @@ public sealed partial class KafkaTriggerConsumer
         }
     }
 
-    private void ApplyPause()
+    /// <summary>Counts the record, tracks its offset and starts its handling: at once (unordered) or after its partition's previous record.</summary>
+    private void Take(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        _instrumentation.RecordConsumed(_topic, _group);
+        if (!_partitions.TryGetValue(record.TopicPartition, out var progress))
+        {
+            progress = NewProgress(record.TopicPartition); // a record before its assignment callback: not expected, still tracked
+            _partitions[record.TopicPartition] = progress;
+        }
+
+        progress.Taken(record.Offset.Value);
+        _inFlight.Add();
+        progress.Tail = Ordered
+            ? HandleAfterAsync(progress.Tail, record, progress)
+            : Task.Run(() => HandleAsync(record, progress));
+    }
+
+    /// <summary>
+    /// Pauses the partitions that must not give more records and resumes the others: all of them on <see cref="PauseAsync"/>
+    /// or when the consumer holds <see cref="KafkaConsumerOptions.MaxInFlight"/> records (unordered), else each partition
+    /// that holds that many (ordered). librdkafka refetches a resumed partition from the record after the last one taken.
+    /// </summary>
+    /// <returns>Whether some partitions are held back by the limit, and whether all are.</returns>
+    private (bool Held, bool All) ApplyPauses()
     {
         var assignment = _consumer.Assignment;
-        if (_pauseRequested)
+        var requested = _pauseRequested;
+        var consumerFull = !Ordered && _inFlight.Count >= _options.MaxInFlight;
+        List<TopicPartition>? pause = null, resume = null;
+        var held = 0;
+        foreach (var partition in assignment)
         {
-            if (assignment.Count > 0)
+            var full = consumerFull || (Ordered && _partitions.TryGetValue(partition, out var p) && p.Active >= _options.MaxInFlight);
+            var want = requested || full;
+            held += full ? 1 : 0;
+            var fresh = _newlyAssigned.Contains(partition);
+            if (want && (fresh || _pausedPartitions.Add(partition)))
             {
-                _consumer.Pause(assignment); // re-applied every turn: a rebalance unpauses new partitions
+                _pausedPartitions.Add(partition);
+                (pause ??= []).Add(partition);
             }
-
-            if (!_paused)
+            else if (!want && (fresh || _pausedPartitions.Remove(partition)))
             {
-                _paused = true;
+                _pausedPartitions.Remove(partition);
+                (resume ??= []).Add(partition);
+            }
+        }
+
+        _newlyAssigned.Clear();
+        if (pause is not null)
+        {
+            _consumer.Pause(pause);
+        }
+
+        if (resume is not null)
+        {
+            _consumer.Resume(resume);
+        }
+
+        ApplyRequestedPause(requested);
+        return (held > 0 && !requested, held > 0 && held == assignment.Count && !requested);
+    }
+
+    private void ApplyRequestedPause(bool requested)
+    {
+        if (requested)
+        {
+            if (!_userPaused)
+            {
+                _userPaused = true;
                 CommitStored();
             }
 
             Interlocked.Exchange(ref _pauseApplied, null)?.TrySetResult();
         }
-        else if (_paused)
+        else
         {
-            _paused = false;
-            if (assignment.Count > 0)
+            _userPaused = false;
+        }
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        LogAssigned(_logger, _group, partitions.Count);
+        foreach (var partition in partitions)
+        {
+            _partitions[partition] = NewProgress(partition);
+            _newlyAssigned.Add(partition);
+            _pausedPartitions.Remove(partition);
+        }
+
+        _assigned.TrySetResult();
+    }
+
+    /// <summary>
+    /// Before partitions move: records of theirs not started are given up, those in flight get up to
+    /// <see cref="RevocationDrain"/> to finish, then what finished is committed, so the next owner starts after it
+    /// (what did not finish it reads again: at most the in-flight records of these partitions).
+    /// </summary>
+    private void OnRevoked(List<TopicPartitionOffset> partitions)
+    {
+        LogRevoked(_logger, _group, partitions.Count);
+        var leaving = new List<PartitionProgress>();
+        foreach (var partition in partitions)
+        {
+            _pausedPartitions.Remove(partition.TopicPartition);
+            if (_partitions.Remove(partition.TopicPartition, out var progress))
             {
-                _consumer.Resume(assignment);
+                progress.Drain();
+                leaving.Add(progress);
             }
+        }
+
+        var deadline = DateTime.UtcNow + (RevocationDrain < _options.DrainTimeout ? RevocationDrain : _options.DrainTimeout);
+        while (leaving.Any(p => p.Active > 0) && !_aborting.IsCancellationRequested && deadline - DateTime.UtcNow is { Ticks: > 0 } remaining)
+        {
+            _inFlight.WaitForProgress(remaining, _aborting.Token);
+        }
+
+        CommitStored();
+        foreach (var progress in leaving)
+        {
+            progress.Revoke();
+        }
+    }
+
+    private PartitionProgress NewProgress(TopicPartition partition) => new(partition, StoreOffset);
+
+    /// <summary>
+    /// Stores a safe offset for the next commit (librdkafka commits stored offsets every commit interval, on revocation and on close).
+    /// </summary>
+    private void StoreOffset(TopicPartitionOffset offset)
+    {
+        try
+        {
+            _consumer.StoreOffset(offset);
+        }
+        catch (KafkaException ex)
+        {
+            // The partition left this consumer (revoked or lost) between the outcome and the store:
+            // its next owner reads from the commit.
+            LogStoreFailed(_logger, _group, offset.ToString(), KafkaErrorNames.Of(ex.Error.Code));
         }
     }
 

@@ -9,11 +9,13 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// <summary>
 /// Consumes a broker's topic for one trigger (its own consumer group) and measures it: each record is
 /// decoded with the CloudEvents Kafka binding and handed to the implementer's handler with a
-/// <see cref="DeliveryScope"/>; the returned final outcome is counted in <c>kn.eventing.deliveries</c> and
-/// only then is the record's offset stored for commit (at-least-once). A record that is not a valid
-/// CloudEvent is counted in <c>kn.eventing.events.invalid</c>, offered to
-/// <see cref="KafkaConsumerOptions.OnInvalidMessage"/> and committed past; a handler that throws gets its
-/// record again after a backoff. Records are handled one at a time, in partition order.
+/// <see cref="DeliveryScope"/>; the returned final outcome is counted in <c>kn.eventing.deliveries</c>.
+/// Records are handled as eventing-kafka-broker's dispatcher does (<see cref="KafkaDeliveryOrder"/>): by default many at
+/// once (<see cref="KafkaConsumerOptions.MaxInFlight"/>), or one at a time per partition; either way a partition's
+/// committed offset is its lowest record without a final outcome, so a crash or a rebalance redelivers, never skips
+/// (at-least-once). A record that is not a valid CloudEvent is counted in <c>kn.eventing.events.invalid</c>, offered to
+/// <see cref="KafkaConsumerOptions.OnInvalidMessage"/> and committed past; a handler that throws gets its record again
+/// after a backoff.
 /// </summary>
 public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
 {
@@ -27,16 +29,20 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     private readonly KafkaConsumerOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new(); // no new records
-    private readonly CancellationTokenSource _aborting = new(); // the record in hand is given up (not committed)
+    private readonly CancellationTokenSource _aborting = new(); // the records in hand are given up (not committed)
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InvalidMessagePolicy<ConsumeResult<byte[]?, byte[]?>> _invalidMessages;
     private readonly Task _loop;
     private readonly TriggerConsumerHealth _health;
+    private readonly InFlightRecords _inFlight;
+    private readonly Dictionary<TopicPartition, PartitionProgress> _partitions = []; // the loop thread's
+    private readonly HashSet<TopicPartition> _pausedPartitions = []; // the loop thread's
+    private readonly HashSet<TopicPartition> _newlyAssigned = []; // the loop thread's: pause state to apply afresh
     private volatile bool _fatal;
     private volatile bool _pauseRequested;
     private TaskCompletionSource? _pauseApplied;
     private volatile int _loopThread;
-    private bool _paused;
+    private bool _userPaused;
 
     private KafkaTriggerConsumer(
         ConsumerConfig config,
@@ -58,20 +64,10 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
         _logger = logger;
         _invalidMessages = new(metrics, trigger, options.OnInvalidMessage, logger, $"Consumer group {config.GroupId}");
         _health = metrics.RegisterConsumer(trigger);
+        _inFlight = new InFlightRecords(instrumentation, topic, config.GroupId);
         var builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetPartitionsAssignedHandler((_, partitions) =>
-            {
-                LogAssigned(_logger, _group, partitions.Count);
-                _assigned.TrySetResult();
-            })
-            .SetPartitionsRevokedHandler((_, partitions) =>
-            {
-                LogRevoked(_logger, _group, partitions.Count);
-
-                // Commit what was handled before the partitions move, so their next owner starts after it
-                // instead of at the last interval commit (fewer redeliveries on every rebalance).
-                CommitStored();
-            })
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
             .SetErrorHandler((_, error) =>
             {
                 LogClientError(_logger, _group, KafkaErrorNames.Of(error.Code), error.Reason);
@@ -125,7 +121,8 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidOperationException">The librdkafka loaded is older than Confluent.Kafka needs (<see
     /// cref="KafkaNativeLibrary.EnsureLoaded"/>).</exception>
-    /// <exception cref="ArgumentOutOfRangeException">An interval is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An interval is not positive, or <see cref="KafkaConsumerOptions.MaxInFlight"/> is not 1 to
+    /// 10,000.</exception>
     public static Task<KafkaTriggerConsumer> StartAsync(
         ConsumerConfig config,
         TriggerRef trigger,
@@ -147,6 +144,12 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CommitInterval, TimeSpan.Zero, nameof(options.CommitInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.HandlerRetryBackoff, TimeSpan.Zero, nameof(options.HandlerRetryBackoff));
         ArgumentNullException.ThrowIfNull(options.Formatter, nameof(options.Formatter));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxInFlight, 1, nameof(options.MaxInFlight));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxInFlight, 10_000, nameof(options.MaxInFlight));
+        if (!Enum.IsDefined(options.DeliveryOrder))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options.DeliveryOrder), options.DeliveryOrder, "not a KafkaDeliveryOrder");
+        }
         var effective = new ConsumerConfig(new Dictionary<string, string>(config))
         {
             GroupId = options.GroupId ?? config.GroupId ?? KafkaNames.ConsumerGroup(trigger),
@@ -167,11 +170,11 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             logger ?? NullLogger.Instance));
     }
 
-    /// <summary>Stops taking records (the record in hand finishes) and commits what was handled; the group keeps the partitions.</summary>
+    /// <summary>Stops taking records (those in flight finish) and commits what was handled; the group keeps the partitions.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>
     /// A task that completes when the consume loop has paused the partitions (on its next turn, within about
-    /// 100 ms, after the record in hand): a record produced after that is not taken until <see cref="ResumeAsync"/>.
+    /// 100 ms): a record produced after that is not taken until <see cref="ResumeAsync"/>.
     /// </returns>
     public Task PauseAsync(CancellationToken cancellationToken = default)
     {
@@ -199,23 +202,26 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops: takes no new record, waits up to <see cref="KafkaConsumerOptions.DrainTimeout"/> for the record in
-    /// hand, then cancels its handler (its offset is not stored, so the group reads it again); commits the stored
-    /// offsets and leaves the group.
+    /// Stops: takes no new record, waits up to <see cref="KafkaConsumerOptions.DrainTimeout"/> for the records in flight
+    /// (records queued behind them are left unstarted), then cancels their handlers (their offsets are not stored, so the
+    /// group reads them again); commits the stored offsets and leaves the group.
     /// </summary>
     /// <returns>A task that completes when the consumer stopped.</returns>
     public async ValueTask DisposeAsync()
     {
         var clientName = _consumer.Name;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (await Task.WhenAny(_loop, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false) != _loop)
+        var drained = _loop.ContinueWith(_ => _inFlight.WhenIdleAsync(), TaskScheduler.Default).Unwrap();
+        if (await Task.WhenAny(drained, Task.Delay(_options.DrainTimeout)).ConfigureAwait(false) != drained)
         {
             await _aborting.CancelAsync().ConfigureAwait(false);
-            if (await Task.WhenAny(_loop, Task.Delay(AbortGrace)).ConfigureAwait(false) != _loop)
+            if (await Task.WhenAny(drained, Task.Delay(AbortGrace)).ConfigureAwait(false) != drained)
             {
                 LogHandlerIgnoredCancellation(_logger, _group, AbortGrace);
             }
         }
+
+        await _loop.ConfigureAwait(false); // never faults (RunLoop catches), ends within a turn of stopping
 
         try
         {
