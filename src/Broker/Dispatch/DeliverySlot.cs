@@ -22,7 +22,7 @@ internal sealed class DeliverySlot
         _held = true;
     }
 
-    /// <summary>A delivery whose concurrency the backend's consumer bounds (RabbitMQ prefetch, Kafka partition order): nothing to take or give
+    /// <summary>A delivery whose concurrency the backend's consumer bounds (RabbitMQ prefetch, Kafka MaxInFlight): nothing to take or give
     /// back.</summary>
     public static DeliverySlot ConsumerBounded { get; } = new(null, inOrder: true);
 

@@ -104,7 +104,8 @@ internal sealed class Topology
                 {
                     throw Invalid(
                         t.Where.Field("SingleActiveConsumer", "spec"),
-                        $"only the RabbitMQ backend has single active consumers (backend {options.Backend}; Kafka keeps partition order already)");
+                        $"only the RabbitMQ backend has single active consumers (backend {options.Backend}; " +
+                            "on Kafka, delivery.order ordered keeps partition order)");
                 }
 
                 if (t.Parallelism is > 1)
