@@ -57,17 +57,26 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
         SetLeaders(mock, 1);
         await using var scenario = await ScaleOutScenario.StartAsync("Kafka", BackendArgs(), output);
         double rejectedWhileDown = 0;
+        long deliveredWhileDown = 0;
         var (report, scrapes) = await scenario.RunWithFaultAsync("leader-down", async () =>
         {
-            using var down = mock.BrokersDown(1);
+            var before = scenario.Subscriber.Received;
+            using (mock.BrokersDown(1))
+            {
+                // No leader for any partition: the ingress answers 503 (after Broker:PublishTimeout), the producers retry.
+                rejectedWhileDown = await Poll.UntilAsync(() => scenario.Exporters.SumAsync("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")), n => n >= 3, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
 
-            // No leader for any partition: the ingress answers 503 (after Broker:PublishTimeout), the producers retry.
-            rejectedWhileDown = await Poll.UntilAsync(() => scenario.Exporters.SumAsync("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")), n => n >= 3, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+                // The controller's part: leadership moves to broker 2, and the flow goes on while broker 1 is still down.
+                SetLeaders(mock, 2);
+                await scenario.FlowContinuesAsync(1500);
+            }
 
-            // The controller's part: leadership moves to broker 2, and the flow goes on while broker 1 is still down.
-            SetLeaders(mock, 2);
-            await scenario.FlowContinuesAsync(1500);
-        });
+            deliveredWhileDown = scenario.Subscriber.Received - before;
+        },
+        // A trigger whose group's coordinator is broker 1 cannot commit while it is down, and the mock coordinator expires
+        // its members' sessions meanwhile: the partitions are lost, not revoked, and what the group handled during the
+        // outage is delivered again (seen: 328 for one group, 2026-12-02). At most the flow of the outage.
+        faultRedelivery: () => deliveredWhileDown);
 
         output.WriteLine($"503 answered while no leader was there: {rejectedWhileDown}; all 503s: {scrapes.Sum(s => s.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")))}");
         Assert.True(rejectedWhileDown >= 3, "the producers never saw the outage");
@@ -91,8 +100,8 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
 
     /// <summary>
     /// Waits until every trigger's group has all three replicas as members with partitions: the last word of each
-    /// replica's consumer for each group is "N partitions assigned" with N &gt; 0 (the exporter logs each assignment
-    /// and revocation). A flow started while the third member still joins is redelivered in part by the rebalance
+    /// replica's consumer for each group is "N partitions assigned, M held" with M &gt; 0 (the exporter logs each
+    /// assignment and revocation, with the cooperative assignor each an increment, and the partitions held after it). A flow started while the third member still joins is redelivered in part by the rebalance
     /// (at-least-once), and the exact count of outcomes would measure that instead of the sharing.
     /// </summary>
     private async Task WaitForStableGroupsAsync(ScaleOutScenario scenario)
@@ -100,8 +109,8 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
         bool Stable() => LoadScenario.Triggers.All(trigger => Enumerable.Range(0, scenario.Exporters.Count).All(replica =>
         {
             var group = Regex.Escape($"{_prefix}-trigger-demo-{trigger}");
-            var last = Regex.Matches(scenario.Exporters.OutputOf(replica), $@"Consumer group {group}: (\d+) partitions (assigned|revoked)").LastOrDefault();
-            return last is not null && last.Groups[2].Value == "assigned" && int.Parse(last.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0;
+            var last = Regex.Matches(scenario.Exporters.OutputOf(replica), $@"Consumer group {group}: \d+ partitions (assigned|revoked), (\d+) held").LastOrDefault();
+            return last is not null && last.Groups[1].Value == "assigned" && int.Parse(last.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) > 0;
         }));
 
         Assert.True(await Poll.UntilAsync(() => Task.FromResult(Stable()), s => s, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100)), $"the groups did not settle:\n{scenario.Exporters.Output}");

@@ -65,7 +65,7 @@ internal static class ReplicaKill
         var counted = scrapes.Sum(s => s.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", LoadScenario.LoadTrigger), ("kn_delivery_outcome", "delivered")))
             + killedOutcomes[LoadScenario.LoadTrigger];
         Assert.InRange(scenario.Subscriber.Received - counted, 0, ScaleOutScenario.KillGap);
-        Assert.InRange(scenario.Subscriber.Received, report.Requests, report.Requests + ScaleOutScenario.KillRedeliveryWindow(report.Requests));
+        Assert.InRange(scenario.Subscriber.Received, report.Requests, report.Requests + ScaleOutScenario.KillRedeliveryWindow);
         Assert.Equal(0, await Poll.UntilAsync(() => scenario.BacklogPanelAsync(LoadScenario.LoadTrigger), v => v == 0, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)));
         Assert.Equal(ScaleOutScenario.Replicas, scrapes.Count);
     }

@@ -5,11 +5,11 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// <summary>The consumer's log messages.</summary>
 public sealed partial class KafkaTriggerConsumer
 {
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions assigned")]
-    private static partial void LogAssigned(ILogger logger, string group, int count);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions assigned, {Held} held")]
+    private static partial void LogAssigned(ILogger logger, string group, int count, int held);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions revoked")]
-    private static partial void LogRevoked(ILogger logger, string group, int count);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Consumer group {Group}: {Count} partitions revoked, {Held} held")]
+    private static partial void LogRevoked(ILogger logger, string group, int count, int held);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Consumer group {Group}: client error {Error}: {Reason}")]
     private static partial void LogClientError(ILogger logger, string group, string error, string reason);

@@ -17,6 +17,9 @@ public sealed partial class KafkaTriggerConsumer
     /// <summary>How long one poll waits while some partitions are held back by the limit (so they resume soon after it frees).</summary>
     private static readonly TimeSpan HeldPollTimeout = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>How long an unordered consumer at its limit waits for a record to finish before it pauses its partitions.</summary>
+    private static readonly TimeSpan SaturationGrace = TimeSpan.FromSeconds(1);
+
     private bool Ordered => _options.DeliveryOrder == KafkaDeliveryOrder.Ordered;
 
     private void RunLoop()
@@ -48,6 +51,11 @@ public sealed partial class KafkaTriggerConsumer
         {
             try
             {
+                if (WaitAtTheLimit())
+                {
+                    continue;
+                }
+
                 var (held, all) = ApplyPauses();
                 if (all)
                 {
@@ -106,30 +114,61 @@ public sealed partial class KafkaTriggerConsumer
     }
 
     /// <summary>
+    /// Unordered, at the limit: waits for a record to finish rather than polling, up to <see cref="SaturationGrace"/>,
+    /// so the records librdkafka has fetched stay queued (a pause would drop them and a resume fetch them again). A
+    /// limit that holds longer (a slow subscriber) pauses the partitions instead, so rebalances are still served.
+    /// </summary>
+    /// <returns>Whether the loop waited (and should look again before polling).</returns>
+    private bool WaitAtTheLimit()
+    {
+        if (Ordered || _saturated || _pauseRequested || _inFlight.Count < _options.MaxInFlight)
+        {
+            return false;
+        }
+
+        var deadline = DateTime.UtcNow + SaturationGrace;
+        while (_inFlight.Count >= _options.MaxInFlight && !_stopping.IsCancellationRequested && deadline - DateTime.UtcNow is { Ticks: > 0 } left)
+        {
+            _inFlight.WaitForProgress(left, _stopping.Token);
+        }
+
+        _saturated = _inFlight.Count >= _options.MaxInFlight;
+        return true;
+    }
+
+    /// <summary>
     /// Pauses the partitions that must not give more records and resumes the others: all of them on <see cref="PauseAsync"/>
-    /// or when the consumer holds <see cref="KafkaConsumerOptions.MaxInFlight"/> records (unordered), else each partition
-    /// that holds that many (ordered). librdkafka refetches a resumed partition from the record after the last one taken.
+    /// or while the consumer stays at <see cref="KafkaConsumerOptions.MaxInFlight"/> (unordered), else each partition that
+    /// reached it (ordered); a partition paused for the limit resumes at half of it, so pausing does not churn. librdkafka
+    /// refetches a resumed partition from the record after the last one taken.
     /// </summary>
     /// <returns>Whether some partitions are held back by the limit, and whether all are.</returns>
     private (bool Held, bool All) ApplyPauses()
     {
         var assignment = _consumer.Assignment;
         var requested = _pauseRequested;
-        var consumerFull = !Ordered && _inFlight.Count >= _options.MaxInFlight;
+        var resumeAt = _options.MaxInFlight / 2;
+        if (_saturated && _inFlight.Count <= resumeAt)
+        {
+            _saturated = false;
+        }
+
         List<TopicPartition>? pause = null, resume = null;
         var held = 0;
         foreach (var partition in assignment)
         {
-            var full = consumerFull || (Ordered && _partitions.TryGetValue(partition, out var p) && p.Active >= _options.MaxInFlight);
+            var fresh = _newlyAssigned.Contains(partition);
+            var paused = !fresh && _pausedPartitions.Contains(partition);
+            var active = Ordered && _partitions.TryGetValue(partition, out var p) ? p.Active : 0;
+            var full = _saturated || (Ordered && (active >= _options.MaxInFlight || (paused && active > resumeAt)));
             var want = requested || full;
             held += full ? 1 : 0;
-            var fresh = _newlyAssigned.Contains(partition);
-            if (want && (fresh || _pausedPartitions.Add(partition)))
+            if (want && !paused)
             {
                 _pausedPartitions.Add(partition);
                 (pause ??= []).Add(partition);
             }
-            else if (!want && (fresh || _pausedPartitions.Remove(partition)))
+            else if (!want && (paused || fresh))
             {
                 _pausedPartitions.Remove(partition);
                 (resume ??= []).Add(partition);
@@ -171,13 +210,15 @@ public sealed partial class KafkaTriggerConsumer
 
     private void OnAssigned(List<TopicPartition> partitions)
     {
-        LogAssigned(_logger, _group, partitions.Count);
         foreach (var partition in partitions)
         {
             _partitions[partition] = NewProgress(partition);
             _newlyAssigned.Add(partition);
             _pausedPartitions.Remove(partition);
         }
+
+        // With the cooperative assignor (the default) the partitions are the ones added; the count held tells the whole assignment.
+        LogAssigned(_logger, _group, partitions.Count, _partitions.Count);
 
         _assigned.TrySetResult();
     }
@@ -189,7 +230,6 @@ public sealed partial class KafkaTriggerConsumer
     /// </summary>
     private void OnRevoked(List<TopicPartitionOffset> partitions)
     {
-        LogRevoked(_logger, _group, partitions.Count);
         var leaving = new List<PartitionProgress>();
         foreach (var partition in partitions)
         {
@@ -212,6 +252,8 @@ public sealed partial class KafkaTriggerConsumer
         {
             progress.Revoke();
         }
+
+        LogRevoked(_logger, _group, partitions.Count, _partitions.Count);
     }
 
     private PartitionProgress NewProgress(TopicPartition partition) => new(partition, StoreOffset);

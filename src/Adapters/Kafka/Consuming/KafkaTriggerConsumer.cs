@@ -43,6 +43,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     private TaskCompletionSource? _pauseApplied;
     private volatile int _loopThread;
     private bool _userPaused;
+    private bool _saturated; // the loop thread's: unordered, at the limit for longer than SaturationGrace: partitions paused
 
     private KafkaTriggerConsumer(
         ConsumerConfig config,
@@ -157,6 +158,12 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
             AutoCommitIntervalMs = (int)options.CommitInterval.TotalMilliseconds,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = config.AutoOffsetReset ?? AutoOffsetReset.Earliest,
+
+            // Incremental rebalancing unless the caller chose: with an eager assignor every rebalance revokes every
+            // partition while the coordinator refuses commits (REBALANCE_IN_PROGRESS), so what was handled since the
+            // last commit is redelivered on every member join or loss; cooperative-sticky moves only the partitions that
+            // change owner, and commits them in the revocation (measured: docs/brokers/kafka.md, Operating).
+            PartitionAssignmentStrategy = config.PartitionAssignmentStrategy ?? PartitionAssignmentStrategy.CooperativeSticky,
         };
         var topic = options.Topic ?? KafkaNames.Topic(trigger.Broker);
         return Task.FromResult(new KafkaTriggerConsumer(
@@ -174,7 +181,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>
     /// A task that completes when the consume loop has paused the partitions (on its next turn, within about
-    /// 100 ms): a record produced after that is not taken until <see cref="ResumeAsync"/>.
+    /// 100 ms, or a second when it waits at its in-flight limit): a record produced after that is not taken until <see cref="ResumeAsync"/>.
     /// </returns>
     public Task PauseAsync(CancellationToken cancellationToken = default)
     {
