@@ -10,18 +10,10 @@ namespace Knative.Eventing.Metrics.Kafka;
 /// </summary>
 public sealed partial class KafkaTriggerConsumer
 {
-    /// <summary>Ordered delivery: the record starts when its partition's previous one has ended.</summary>
+    /// <summary>Ordered delivery: the record starts when its partition's previous one has ended (at once when it has).</summary>
     private async Task HandleAfterAsync(Task previous, ConsumeResult<byte[]?, byte[]?> record, PartitionProgress progress)
     {
-        if (previous.IsCompleted)
-        {
-            await Task.Yield(); // off the loop thread
-        }
-        else
-        {
-            await previous.ConfigureAwait(false); // never faults: HandleAsync catches everything
-        }
-
+        await previous.ConfigureAwait(false); // never faults: HandleAsync catches everything
         await HandleAsync(record, progress).ConfigureAwait(false);
     }
 

@@ -108,9 +108,12 @@ public sealed partial class KafkaTriggerConsumer
 
         progress.Taken(record.Offset.Value);
         _inFlight.Add();
+        // Started on the loop thread: a handler that finishes without awaiting (a filtered event, an in-process
+        // subscriber) costs no thread hand-off, which at a few thousand records per second per trigger is most of a
+        // consumer's CPU (docs/performance.md); one that awaits (an HTTP subscriber) goes on off the loop from its first await.
         progress.Tail = Ordered
             ? HandleAfterAsync(progress.Tail, record, progress)
-            : Task.Run(() => HandleAsync(record, progress));
+            : HandleAsync(record, progress);
     }
 
     /// <summary>
