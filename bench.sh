@@ -5,7 +5,7 @@
 #   ./bench.sh capacity [options]   the capacity suite: the real exporter process per backend and workload beside
 #                                   its floor, stepped open-loop load; capacity.md and capacity-<backend>.png in
 #                                   BenchmarkDotNet.Artifacts/capacity (options: --backends, --workloads, --probe,
-#                                   --hold, --p99, --out; --help lists them). Needs rabbitmq-server and librdkafka
+#                                   --hold, --p99, --out, --no-floor; --help lists them). Needs rabbitmq-server and librdkafka
 #                                   (./test.sh installs both); takes about 45 minutes for everything.
 set -euo pipefail
 cd "$(dirname "$0")"

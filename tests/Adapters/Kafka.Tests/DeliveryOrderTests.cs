@@ -218,8 +218,8 @@ public sealed class DeliveryOrderTests(KafkaFixture fixture)
         {
             var overall = Interlocked.Increment(ref _overall);
             var partition = _perPartition.AddOrUpdate(record.Partition.Value, 1, (_, n) => n + 1);
-            Max(ref _maxOverall, overall);
-            Max(ref _maxPerPartition, partition);
+            InterlockedMax.Raise(ref _maxOverall, overall);
+            InterlockedMax.Raise(ref _maxPerPartition, partition);
             return overall;
         }
 
@@ -228,14 +228,6 @@ public sealed class DeliveryOrderTests(KafkaFixture fixture)
             _perPartition.AddOrUpdate(record.Partition.Value, 0, (_, n) => n - 1);
             Interlocked.Decrement(ref _overall);
             Interlocked.Increment(ref _handled);
-        }
-
-        private static void Max(ref int max, int value)
-        {
-            int seen;
-            while (value > (seen = Volatile.Read(ref max)) && Interlocked.CompareExchange(ref max, value, seen) != seen)
-            {
-            }
         }
     }
 }

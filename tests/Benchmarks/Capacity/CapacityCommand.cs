@@ -25,7 +25,8 @@ internal static class CapacityCommand
         var hold = new Option<double>("--hold") { Description = "seconds the best rate must hold", DefaultValueFactory = _ => 30 };
         var p99 = new Option<double>("--p99") { Description = "p99 latency bound, ms", DefaultValueFactory = _ => 100 };
         var output = new Option<string>("--out") { Description = "folder for capacity.md and the plots", DefaultValueFactory = _ => Path.Combine("BenchmarkDotNet.Artifacts", "capacity") };
-        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output };
+        var noFloor = new Option<bool>("--no-floor") { Description = "measure the exporter only, without its floor (for a quick rerun of one row)" };
+        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output, noFloor };
         var parse = command.Parse(args);
         if (parse.Errors.Count > 0 || parse.Action is not null)
         {
@@ -44,6 +45,7 @@ internal static class CapacityCommand
             Probe = TimeSpan.FromSeconds(parse.GetValue(probe)),
             Hold = TimeSpan.FromSeconds(parse.GetValue(hold)),
             P99BoundMs = parse.GetValue(p99),
+            Floors = !parse.GetValue(noFloor),
         };
         var folder = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
         using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
@@ -76,7 +78,7 @@ internal static class CapacityCommand
             case "embedded":
                 foreach (var workload in workloads.TakeWhile(_ => !Stopping.IsCancellationRequested))
                 {
-                    if (workload.Neighbour is null)
+                    if (workload.Neighbour is null && settings.Floors)
                     {
                         results.Add(await MeasureAsync(backend, workload, "floor: Kestrel alone", async () => await KestrelFloor.StartAsync(workload, settings.Concurrency), settings));
                     }
@@ -90,7 +92,7 @@ internal static class CapacityCommand
                 {
                     foreach (var workload in workloads.TakeWhile(_ => !Stopping.IsCancellationRequested))
                     {
-                        if (workload.Neighbour is null)
+                        if (workload.Neighbour is null && settings.Floors)
                         {
                             results.Add(await MeasureAsync(backend, workload, "floor: RabbitMQ.Client", async () => await RabbitMQFloor.StartAsync(node.AmqpUri, workload), settings));
                         }
@@ -106,7 +108,7 @@ internal static class CapacityCommand
                 {
                     foreach (var workload in workloads.TakeWhile(_ => !Stopping.IsCancellationRequested))
                     {
-                        if (workload.Neighbour is null)
+                        if (workload.Neighbour is null && settings.Floors)
                         {
                             results.Add(await MeasureAsync(backend, workload, "floor: Confluent.Kafka", () => Task.FromResult<ICapacityTarget>(KafkaFloor.Start(cluster.BootstrapServers, workload)), settings));
                         }

@@ -6,6 +6,9 @@ internal sealed record CapacitySettings
     /// <summary>Operations in flight at most, like wrk's connections (16; one load thread).</summary>
     public int Concurrency { get; init; } = 16;
 
+    /// <summary>Whether each workload's floor is measured beside the exporter (off: <c>--no-floor</c>).</summary>
+    public bool Floors { get; init; } = true;
+
     /// <summary>The latency bound a sustained rate keeps (p99, ms from when each event was due).</summary>
     public double P99BoundMs { get; init; } = 100;
 

@@ -28,6 +28,21 @@ public sealed class KnativeManifestsTests : IDisposable
     private static Topology Build(string path, string backend = "Embedded", params string[] resolve) =>
         Topology.Build(new BrokerOptions { Backend = backend, Manifests = [path], Resolve = [.. resolve] }, []);
 
+    /// <summary>Trigger demo/t on the default broker with one annotation line.</summary>
+    private static string AnnotatedTrigger(string annotation) => $"""
+        apiVersion: eventing.knative.dev/v1
+        kind: Trigger
+        metadata:
+          name: t
+          namespace: demo
+          annotations:
+            {annotation}
+        spec:
+          broker: default
+          subscriber:
+            uri: http://s.example/
+        """;
+
     private const string Broker = """
         apiVersion: eventing.knative.dev/v1
         kind: Broker
@@ -148,22 +163,8 @@ public sealed class KnativeManifestsTests : IDisposable
     [Fact]
     public void Annotations_set_parallelism_and_delivery_order_where_the_backend_has_them()
     {
-        const string Trigger = """
-            apiVersion: eventing.knative.dev/v1
-            kind: Trigger
-            metadata:
-              name: t
-              namespace: demo
-              annotations:
-                {0}
-            spec:
-              broker: default
-              subscriber:
-                uri: http://s.example/
-            """;
-
-        Assert.Equal(4, Build(Write(Broker + Trigger.Replace("{0}", "rabbitmq.eventing.knative.dev/parallelism: \"4\"", StringComparison.Ordinal))).Triggers.Single().Parallelism);
-        TriggerModel Kafka(string annotation) => Build(Write(Broker + Trigger.Replace("{0}", annotation, StringComparison.Ordinal)), "Kafka").Triggers.Single();
+        Assert.Equal(4, Build(Write(Broker + AnnotatedTrigger("rabbitmq.eventing.knative.dev/parallelism: \"4\""))).Triggers.Single().Parallelism);
+        TriggerModel Kafka(string annotation) => Build(Write(Broker + AnnotatedTrigger(annotation)), "Kafka").Triggers.Single();
 
         // eventing-kafka-broker 7d8fe89, control-plane/pkg/reconciler/trigger/trigger.go:361-367, 464-472: unordered when absent, either value in any case.
         Assert.Equal(KafkaDeliveryOrder.Ordered, Kafka("kafka.eventing.knative.dev/delivery.order: ordered").DeliveryOrder);
@@ -178,19 +179,7 @@ public sealed class KnativeManifestsTests : IDisposable
     [InlineData("Kafka", "rabbitmq.eventing.knative.dev/parallelism: \"4\"", "metadata.annotations.rabbitmq.eventing.knative.dev/parallelism: is RabbitMQ's; on Kafka a trigger's concurrency is kafka.eventing.knative.dev/delivery.order with Broker:KafkaMaxInFlight")]
     public void A_delivery_annotation_the_backend_does_not_have_is_refused_with_file_document_and_field(string backend, string annotation, string message)
     {
-        var path = Write(Broker + $$"""
-            apiVersion: eventing.knative.dev/v1
-            kind: Trigger
-            metadata:
-              name: t
-              namespace: demo
-              annotations:
-                {{annotation}}
-            spec:
-              broker: default
-              subscriber:
-                uri: http://s.example/
-            """);
+        var path = Write(Broker + AnnotatedTrigger(annotation));
 
         var ex = Assert.ThrowsAny<InvalidOperationException>(() => Build(path, backend));
 

@@ -154,21 +154,13 @@ public sealed class KafkaDeliveryOrderTests(KafkaFixture fixture) : IDisposable
             var key = context.Request.Headers["ce-partitionkey"].ToString();
             var sequence = int.Parse(context.Request.Headers["ce-id"].ToString().AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
             _sequences.GetOrAdd(key, _ => new()).Enqueue(sequence);
-            Max(ref _max, Interlocked.Increment(ref _current));
-            Max(ref _maxPerKey, _perKey.AddOrUpdate(key, 1, (_, n) => n + 1));
+            InterlockedMax.Raise(ref _max, Interlocked.Increment(ref _current));
+            InterlockedMax.Raise(ref _maxPerKey, _perKey.AddOrUpdate(key, 1, (_, n) => n + 1));
             await Task.Delay(100);
             _perKey.AddOrUpdate(key, 0, (_, n) => n - 1);
             Interlocked.Decrement(ref _current);
             Interlocked.Increment(ref _received);
             context.Response.StatusCode = 200;
-        }
-
-        private static void Max(ref int max, int value)
-        {
-            int seen;
-            while (value > (seen = Volatile.Read(ref max)) && Interlocked.CompareExchange(ref max, value, seen) != seen)
-            {
-            }
         }
     }
 }
