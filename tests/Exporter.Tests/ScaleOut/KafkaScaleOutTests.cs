@@ -73,9 +73,9 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
 
             deliveredWhileDown = scenario.Subscriber.Received - before;
         },
-        // Seen once (2026-12-02): one group delivered 328 events again, the others none beyond the retried 503s; likely
-        // its coordinator was broker 1, so it could not commit and its members' sessions expired (partitions lost, not
-        // revoked; docs/brokers/kafka.md, Operating). At most what was delivered during the outage.
+        // The groups whose coordinator is broker 1 cannot commit, and after session.timeout.ms librdkafka gives their
+        // assignment up (SESSTMOUT; the revocation's commit fails with _ASSIGNMENT_LOST): what they handled during the
+        // outage is delivered again (seen: 306 and 1,053; docs/brokers/kafka.md, Operating). At most the outage's flow.
         faultRedelivery: () => deliveredWhileDown);
 
         output.WriteLine($"503 answered while no leader was there: {rejectedWhileDown}; all 503s: {scrapes.Sum(s => s.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")))}");
