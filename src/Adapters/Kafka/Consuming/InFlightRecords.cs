@@ -58,6 +58,19 @@ internal sealed class InFlightRecords
         _progress.Reset();
     }
 
+    /// <summary>
+    /// Blocks the loop thread, waking as records finish, until <paramref name="done"/> holds, <paramref name="timeout"/>
+    /// passes or <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public void WaitUntil(Func<bool> done, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done() && !cancellationToken.IsCancellationRequested && deadline - DateTime.UtcNow is { Ticks: > 0 } left)
+        {
+            WaitForProgress(left, cancellationToken);
+        }
+    }
+
     /// <summary>Completes when no record is in flight; call once no more are added (the loop ended).</summary>
     public Task WhenIdleAsync()
     {

@@ -129,12 +129,7 @@ public sealed partial class KafkaTriggerConsumer
             return false;
         }
 
-        var deadline = DateTime.UtcNow + SaturationGrace;
-        while (_inFlight.Count >= _options.MaxInFlight && !_stopping.IsCancellationRequested && deadline - DateTime.UtcNow is { Ticks: > 0 } left)
-        {
-            _inFlight.WaitForProgress(left, _stopping.Token);
-        }
-
+        _inFlight.WaitUntil(() => _inFlight.Count < _options.MaxInFlight, SaturationGrace, _stopping.Token);
         _saturated = _inFlight.Count >= _options.MaxInFlight;
         return true;
     }
@@ -244,11 +239,10 @@ public sealed partial class KafkaTriggerConsumer
             }
         }
 
-        var deadline = DateTime.UtcNow + (RevocationDrain < _options.DrainTimeout ? RevocationDrain : _options.DrainTimeout);
-        while (leaving.Any(p => p.Active > 0) && !_aborting.IsCancellationRequested && deadline - DateTime.UtcNow is { Ticks: > 0 } remaining)
-        {
-            _inFlight.WaitForProgress(remaining, _aborting.Token);
-        }
+        _inFlight.WaitUntil(
+            () => leaving.All(p => p.Active == 0),
+            RevocationDrain < _options.DrainTimeout ? RevocationDrain : _options.DrainTimeout,
+            _aborting.Token);
 
         CommitStored();
         foreach (var progress in leaving)

@@ -22,8 +22,6 @@ internal sealed class PartitionProgress(TopicPartition partition, Action<TopicPa
     private volatile bool _draining;
     private bool _revoked;
 
-    public TopicPartition Partition => partition;
-
     /// <summary>Records taken and neither finished nor given up: in flight, in a backoff, or queued (ordered).</summary>
     public int Active => Volatile.Read(ref _active);
 
@@ -32,18 +30,6 @@ internal sealed class PartitionProgress(TopicPartition partition, Action<TopicPa
 
     /// <summary>The partition is being revoked or the consumer stops: a record that has not started is given up.</summary>
     public bool Draining => _draining;
-
-    /// <summary>The offset stored for the next commit, -1 before any.</summary>
-    public long Stored
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _stored;
-            }
-        }
-    }
 
     public void Taken(long offset)
     {
