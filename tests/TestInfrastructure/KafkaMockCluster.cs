@@ -86,6 +86,14 @@ public sealed partial class KafkaMockCluster : IDisposable
     public void SetPartitionLeader(string topic, int partition, int brokerId) =>
         Check(rd_kafka_mock_partition_set_leader(_cluster, topic, partition, brokerId), $"leader of {topic}[{partition}] = broker {brokerId}");
 
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/> (the mock picks one by
+    /// hashing the group's name otherwise): a test that stops a broker for its partition leadership keeps the groups'
+    /// coordinators elsewhere, or a group whose coordinator it stopped cannot rejoin until the broker is back.
+    /// </summary>
+    public void SetGroupCoordinator(string groupId, int brokerId) =>
+        Check(rd_kafka_mock_coordinator_set(_cluster, "group", groupId, brokerId), $"coordinator of group {groupId} = broker {brokerId}");
+
     /// <summary>Brings a broker back up.</summary>
     public void SetBrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(_cluster, brokerId), $"broker {brokerId} up");
 
@@ -197,6 +205,9 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     [DllImport(Library)]
     private static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
+
+    [DllImport(Library, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int rd_kafka_mock_coordinator_set(IntPtr cluster, string keyType, string key, int brokerId);
 
     [DllImport(Library, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int rd_kafka_mock_partition_set_leader(IntPtr cluster, string topic, int partition, int brokerId);

@@ -55,6 +55,15 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
         var mock = fixture.RequireMock();
         mock.CreateTopic(Topic, Partitions, replicationFactor: 3);
         SetLeaders(mock, 1);
+
+        // What is under test is the partition leaders' broker; the groups' coordinator is another one (the mock would
+        // otherwise hash a third of the groups onto broker 1, and a group whose coordinator is down cannot rejoin once
+        // its session times out, so its flow stops until the broker is back: seen, 184 of 1,500 deliveries in 60 s).
+        foreach (var trigger in LoadScenario.Triggers)
+        {
+            mock.SetGroupCoordinator($"{_prefix}-trigger-demo-{trigger}", 3);
+        }
+
         await using var scenario = await ScaleOutScenario.StartAsync("Kafka", BackendArgs(), output);
         double rejectedWhileDown = 0;
         long deliveredWhileDown = 0;
@@ -73,9 +82,9 @@ public sealed class KafkaScaleOutTests(KafkaFixture fixture, ITestOutputHelper o
 
             deliveredWhileDown = scenario.Subscriber.Received - before;
         },
-        // The groups whose coordinator is broker 1 cannot commit, and after session.timeout.ms librdkafka gives their
-        // assignment up (SESSTMOUT; the revocation's commit fails with _ASSIGNMENT_LOST): what they handled during the
-        // outage is delivered again (seen: 306 and 1,053; docs/brokers/kafka.md, Operating). At most the outage's flow.
+        // Before the coordinators were kept off broker 1, the groups it coordinated could not commit, and after
+        // session.timeout.ms librdkafka gave their assignment up (SESSTMOUT; commit _ASSIGNMENT_LOST): what they handled
+        // during the outage was delivered again (306 and 1,053; docs/brokers/kafka.md, Operating). The bound stays.
         faultRedelivery: () => deliveredWhileDown);
 
         output.WriteLine($"503 answered while no leader was there: {rejectedWhileDown}; all 503s: {scrapes.Sum(s => s.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "503")))}");
