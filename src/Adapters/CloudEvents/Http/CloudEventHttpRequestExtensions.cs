@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Mime;
 using CloudNative.CloudEvents;
@@ -122,6 +123,7 @@ public static class CloudEventHttpRequestExtensions
 
         var (body, bodyError) = await ReadBodyAsync(
             request.Body,
+            request.ContentLength,
             options.MaxBodyBytes,
             request.HttpContext.RequestAborted,
             cancellationToken).ConfigureAwait(false);
@@ -238,22 +240,50 @@ public static class CloudEventHttpRequestExtensions
         return null;
     }
 
+    /// <summary>
+    /// Reads the whole body: into one array of the declared length when there is a Content-Length (Kestrel ends the
+    /// stream there, and fails it when the client sends less), else through a pooled chunk up to <paramref name="limit"/>.
+    /// </summary>
     private static async Task<(
         ReadOnlyMemory<byte> Body,
         (
             InvalidEventReason Reason,
-            string Detail)? Error)> ReadBodyAsync(Stream stream, long limit, CancellationToken clientAborted, CancellationToken cancellationToken)
+            string Detail)? Error)> ReadBodyAsync(
+        Stream stream,
+        long? declaredLength,
+        long limit,
+        CancellationToken clientAborted,
+        CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[ChunkSize];
+        byte[]? chunk = null;
         try
         {
+            if (declaredLength is { } declared && declared <= limit)
+            {
+                var body = new byte[declared];
+                var filled = 0;
+                while (filled < body.Length)
+                {
+                    var read = await stream.ReadAsync(body.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return (default, Truncated);
+                    }
+
+                    filled += read;
+                }
+
+                return (body, null);
+            }
+
+            using var buffer = new MemoryStream();
+            chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
             while (true)
             {
-                var read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+                var read = await stream.ReadAsync(chunk.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    break;
+                    return (buffer.ToArray(), null);
                 }
 
                 if (buffer.Length + read > limit)
@@ -269,11 +299,19 @@ public static class CloudEventHttpRequestExtensions
         {
             // Kestrel reports a body cut short either as a bad request or, when the client closed its side,
             // as the request being aborted: both are a truncated body.
-            return (default, (InvalidEventReason.Malformed, "The body ended before its declared length or could not be read."));
+            return (default, Truncated);
         }
-
-        return (buffer.ToArray(), null);
+        finally
+        {
+            if (chunk is not null)
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
     }
+
+    private static (InvalidEventReason Reason, string Detail) Truncated =>
+        (InvalidEventReason.Malformed, "The body ended before its declared length or could not be read.");
 
     private static string? Shorten(string? value) => value is { Length: > 100 } ? string.Concat(value.AsSpan(0, 100), "…") : value;
 }

@@ -143,8 +143,16 @@ public sealed partial class KafkaTriggerConsumer
     /// <returns>Whether some partitions are held back by the limit, and whether all are.</returns>
     private (bool Held, bool All) ApplyPauses()
     {
-        var assignment = _consumer.Assignment;
         var requested = _pauseRequested;
+        if (!Ordered && !requested && !_userPaused && !_saturated && _pausedPartitions.Count == 0 && _newlyAssigned.Count == 0)
+        {
+            // Unordered, below the limit, nothing paused: nothing to change. The common case, once per record: it must
+            // not cost a call into librdkafka (Assignment copies the assignment out of the client under its lock).
+            return (false, false);
+        }
+
+        // The assignment as the rebalance callbacks gave it (the records' partitions too).
+        var assignment = _partitions.Keys;
         var resumeAt = _options.MaxInFlight / 2;
         if (_saturated && _inFlight.Count <= resumeAt)
         {
