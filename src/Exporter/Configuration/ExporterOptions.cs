@@ -5,11 +5,14 @@ internal sealed class ExporterOptions
 {
     public const string SectionName = "Exporter";
 
-    /// <summary>The ingress, status page and health listener (Knative's ingress port 8080 by default).</summary>
-    public string IngressUrl { get; set; } = "http://0.0.0.0:8080";
+    /// <summary>
+    /// The ingress, status page and health listener (Knative's ingress port 8080 by default), on loopback unless set: the
+    /// ingress takes events from anyone who reaches it, so reaching it from the network is a choice (deploy/kubernetes makes it).
+    /// </summary>
+    public string IngressUrl { get; set; } = "http://127.0.0.1:8080";
 
     /// <summary>The Prometheus scrape listener (OpenTelemetry's Prometheus port 9464 by default), kept apart from traffic.</summary>
-    public string MetricsUrl { get; set; } = "http://0.0.0.0:9464";
+    public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
 
     /// <summary>The scrape path on the metrics listener.</summary>
     public string MetricsPath { get; set; } = "/metrics";

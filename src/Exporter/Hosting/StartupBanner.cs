@@ -1,3 +1,4 @@
+using System.Net;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Exporter.Listening;
@@ -20,10 +21,18 @@ internal sealed class StartupBanner(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Who can reach a listener bound to <paramref name="address"/>, in the banner's words.</summary>
+    internal static string Reach(IPAddress address) =>
+        IPAddress.IsLoopback(address) ? "this machine only"
+        : address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "every interface"
+        : $"the interface {address}";
+
     private void Print()
     {
         var ingress = listeners.BoundUrl(ListenerRole.Ingress);
         var metrics = listeners.BoundUrl(ListenerRole.Metrics);
+        var reach =
+            $"{Reach(listeners.BoundAddress(ListenerRole.Ingress))} (ingress), {Reach(listeners.BoundAddress(ListenerRole.Metrics))} (metrics)";
         Console.Out.Write(
             $"""
 
@@ -31,6 +40,8 @@ internal sealed class StartupBanner(
               metrics (Prometheus): {metrics}{options.Value.MetricsPath}
               health:               {ingress}/healthz
               ingress:              {ingress}
+              reachable from:       {reach}
+              sender authentication: off (anyone who reaches the ingress may send); TLS: off
             Press Ctrl+C to stop.
 
             """);

@@ -34,6 +34,9 @@ internal sealed class Listeners
     }
 
     /// <summary>The address a role's listener is bound to, as an http URL (after the host started).</summary>
+    /// <summary>The address a listener is bound to (any, loopback or one interface's).</summary>
+    public IPAddress BoundAddress(ListenerRole role) => ((IPEndPoint)_listeners.First(l => l.Role.HasFlag(role)).Options.EndPoint).Address;
+
     public string BoundUrl(ListenerRole role)
     {
         var listener = _listeners.First(l => l.Role.HasFlag(role));

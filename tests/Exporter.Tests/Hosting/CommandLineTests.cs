@@ -15,8 +15,8 @@ public sealed class CommandLineTests
         Assert.Equal(0, exitCode);
         foreach (var (name, env, defaultValue) in new[]
         {
-            ("--ingress-url", "Exporter__IngressUrl", "http://0.0.0.0:8080"),
-            ("--metrics-url", "Exporter__MetricsUrl", "http://0.0.0.0:9464"),
+            ("--ingress-url", "Exporter__IngressUrl", "http://127.0.0.1:8080"),
+            ("--metrics-url", "Exporter__MetricsUrl", "http://127.0.0.1:9464"),
             ("--metrics-path", "Exporter__MetricsPath", "/metrics"),
             ("--metrics-bearer-token", "Exporter__MetricsBearerToken", "unset"),
             ("--broker-class", "KnativeEventing__Metrics__BrokerClass", "from --backend"),
