@@ -50,11 +50,40 @@ internal sealed class PassThroughJsonEventFormatter : JsonEventFormatter
     }
 
     /// <summary>
-    /// JSON data by the SDK's rule (<c>*/json</c>, <c>*+json</c>) with no parameters. Anything else (no content type,
-    /// a charset or other parameters) is left to the SDK, which parses the content type and honours the charset;
+    /// JSON data by the SDK's rule (<c>*/json</c>, <c>*+json</c>), with no parameters or only <c>charset=utf-8</c> (what
+    /// HttpClient's <c>StringContent</c> and many SDKs send; the SDK reads such data as the same UTF-8 bytes). Anything
+    /// else (another charset, other parameters) is left to the SDK, which parses the content type and honours the charset;
     /// parsing a <see cref="System.Net.Mime.ContentType"/> per event was a tenth of the RabbitMQ backend's allocations.
     /// </summary>
-    private bool IsJson(string? contentType) => contentType is not null && !contentType.Contains(
-        ';',
-        StringComparison.Ordinal) && IsJsonMediaType(contentType.Trim());
+    private bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        return semicolon < 0
+            ? IsJsonMediaType(contentType.Trim())
+            : IsUtf8CharsetOnly(contentType.AsSpan(semicolon + 1)) && IsJsonMediaType(contentType[..semicolon].Trim());
+    }
+
+    /// <summary>Whether media type parameters are exactly one <c>charset=utf-8</c> (any case, quoted or not).</summary>
+    private static bool IsUtf8CharsetOnly(ReadOnlySpan<char> parameters)
+    {
+        var equals = parameters.IndexOf('=');
+        if (equals < 0 || parameters.Contains(';'))
+        {
+            return false;
+        }
+
+        var value = parameters[(equals + 1)..].Trim();
+        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+        {
+            value = value[1..^1];
+        }
+
+        return parameters[..equals].Trim().Equals("charset", StringComparison.OrdinalIgnoreCase)
+            && value.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -36,6 +36,31 @@ public sealed class PassThroughJsonEventFormatterTests
     }
 
     [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json;charset=UTF-8")]
+    [InlineData("application/vnd.game+json; charset=\"utf-8\"")]
+    public void Json_declared_as_utf8_is_kept_as_bytes_too(string contentType)
+    {
+        var cloudEvent = Event(contentType);
+        _formatter.DecodeBinaryModeEventData(Json, cloudEvent);
+
+        Assert.Equal(Json, Assert.IsType<byte[]>(cloudEvent.Data));
+        Assert.Equal(Json, _formatter.EncodeBinaryModeEventData(cloudEvent).ToArray());
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/json; charset=utf-8; profile=x")]
+    public void Json_with_another_charset_or_more_parameters_is_left_to_the_sdk(string contentType)
+    {
+        var data = contentType.Contains("utf-16", StringComparison.Ordinal) ? Encoding.Unicode.GetBytes("{\"a\":1}") : "{\"a\":1}"u8.ToArray();
+        var cloudEvent = Event(contentType);
+        _formatter.DecodeBinaryModeEventData(data, cloudEvent);
+
+        Assert.Equal(1, Assert.IsType<JsonElement>(cloudEvent.Data).GetProperty("a").GetInt32());
+    }
+
+    [Theory]
     [InlineData("{\"player\":")]
     [InlineData("{\"a\":1} trailing")]
     [InlineData("not json")]
