@@ -24,7 +24,7 @@ internal sealed class StartupBanner(
     /// <summary>Who can reach a listener bound to <paramref name="address"/>, in the banner's words.</summary>
     internal static string Reach(IPAddress address) =>
         IPAddress.IsLoopback(address) ? "this machine only"
-        : address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "every interface"
+        : Listeners.IsWildcard(address) ? "every interface"
         : $"the interface {address}";
 
     private void Print()

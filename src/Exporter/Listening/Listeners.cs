@@ -34,6 +34,9 @@ internal sealed class Listeners
     }
 
     /// <summary>The address a role's listener is bound to, as an http URL (after the host started).</summary>
+    /// <summary>Whether <paramref name="address"/> is a wildcard (every interface, IPv4 or IPv6).</summary>
+    public static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
     /// <summary>The address a listener is bound to (any, loopback or one interface's).</summary>
     public IPAddress BoundAddress(ListenerRole role) => ((IPEndPoint)_listeners.First(l => l.Role.HasFlag(role)).Options.EndPoint).Address;
 
@@ -41,7 +44,7 @@ internal sealed class Listeners
     {
         var listener = _listeners.First(l => l.Role.HasFlag(role));
         var endpoint = (IPEndPoint)listener.Options.EndPoint;
-        var host = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any)
+        var host = IsWildcard(endpoint.Address)
             ? "localhost"
             : endpoint.Address.ToString();
         if (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && host != "localhost")
