@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OpenTelemetry.Context.Propagation;
 using static Knative.Eventing.Metrics.KnativeAttributes;
 
 namespace Knative.Eventing.Metrics;
@@ -76,14 +77,19 @@ public sealed partial class KnativeEventingMetrics
     /// <param name="target">Subscriber, dead-letter sink or reply.</param>
     /// <param name="eventType">The CloudEvent type.</param>
     /// <returns>The running attempt (a value type: do not copy it before completing it).</returns>
-    public DispatchAttempt StartDispatch(TriggerRef trigger, DispatchTarget target, string? eventType)
+    public DispatchAttempt StartDispatch(TriggerRef trigger, DispatchTarget target, string? eventType) =>
+        StartDispatch(trigger, target, eventType, KnativeEventingTracing.Current(), 0);
+
+    internal DispatchAttempt StartDispatch(TriggerRef trigger, DispatchTarget target, string? eventType, PropagationContext parent, int resends)
     {
         try
         {
             ArgumentNullException.ThrowIfNull(trigger);
             var boundType = eventType is null ? null : EventTypes.Bound(eventType);
             _dispatchActive.Add(1, TriggerTags(trigger));
-            return new DispatchAttempt(this, trigger, trigger.DestinationOf(target), boundType, Stopwatch.GetTimestamp());
+            var destination = trigger.DestinationOf(target);
+            var span = DispatchAttempt.StartSpan(trigger, destination, parent, resends);
+            return new DispatchAttempt(this, trigger, destination, boundType, Stopwatch.GetTimestamp(), span, parent);
         }
         catch (Exception ex)
         {
@@ -108,6 +114,24 @@ public sealed partial class KnativeEventingMetrics
     {
         ArgumentNullException.ThrowIfNull(trigger);
         return new DeliveryScope(this, trigger, eventType, eventSource, arrivalTime);
+    }
+
+    /// <summary>
+    /// Begins following one event for one trigger, as the other overload does, and starts its process span as a child of the
+    /// context the message carried (<see cref="DeliveryTrace.Parent"/>).
+    /// </summary>
+    /// <param name="trigger">The trigger.</param>
+    /// <param name="eventType">The CloudEvent type.</param>
+    /// <param name="arrivalTime">The event's <c>knativearrivaltime</c>, when present (for <c>kn.eventing.queue.duration</c>).</param>
+    /// <param name="eventSource">The CloudEvent source; on metrics only when <see cref="KnativeEventingMetricsOptions.RecordEventSource"/>
+    /// is on, always on the span.</param>
+    /// <param name="trace">The message's context and the event's id and subject (span attributes only).</param>
+    /// <returns>The scope of this event and trigger.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="trigger"/> is null.</exception>
+    public DeliveryScope BeginDelivery(TriggerRef trigger, string? eventType, DateTimeOffset? arrivalTime, string? eventSource, DeliveryTrace trace)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return new DeliveryScope(this, trigger, eventType, eventSource, arrivalTime, trace);
     }
 
     /// <summary>Records one final outcome of an event for a trigger in <c>kn.eventing.deliveries</c>.</summary>

@@ -2,6 +2,7 @@ using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.CloudEvents;
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
+using OpenTelemetry.Context.Propagation;
 using Knative.Eventing.Metrics.Broker.Dispatch;
 using Knative.Eventing.Metrics.Broker.Model;
 
@@ -67,11 +68,19 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
                 }
             }
 
-            foreach (var (_, queue) in queues)
+            foreach (var cloudEvent in events)
             {
-                foreach (var cloudEvent in events)
+                // The publish span (PRODUCER) is what the queued event carries to the triggers' process spans.
+                PropagationContext context;
+                using (KnativeEventingTracing.StartPublish(
+                    broker, cloudEvent.Id, cloudEvent.Type, cloudEvent.Source?.ToString(), cloudEvent.Subject))
                 {
-                    queue.Enqueue(cloudEvent);
+                    context = KnativeEventingTracing.Current();
+                }
+
+                foreach (var (_, queue) in queues)
+                {
+                    queue.Enqueue(new QueuedEvent(cloudEvent, context));
                 }
             }
         }
@@ -136,11 +145,11 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         // Not disposed: deliveries cancelled past the drain timeout may still give their slot back (a SemaphoreSlim
         // whose wait handle is never used holds nothing to dispose).
         var slots = new SemaphoreSlim(trigger.Parallelism, trigger.Parallelism);
-        await foreach (var cloudEvent in queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var queued in queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             await slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
             var slot = DeliverySlot.Taken(slots, inOrder: trigger.Parallelism == 1);
-            _ = DeliverAsync(trigger, queue, cloudEvent, dispatch, slot, health);
+            _ = DeliverAsync(trigger, queue, queued, dispatch, slot, health);
         }
 
         await queue.Drained.ConfigureAwait(false);
@@ -149,15 +158,16 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     private async Task DeliverAsync(
         TriggerModel trigger,
         TriggerQueue queue,
-        CloudEvent cloudEvent,
+        QueuedEvent queued,
         DispatchEvent dispatch,
         DeliverySlot slot,
         TriggerConsumerHealth health)
     {
+        DeliveryScope? scope = null;
         try
         {
-            var scope = metrics.BeginDelivery(trigger.Ref, cloudEvent);
-            var outcome = await dispatch(trigger, cloudEvent, scope, slot, _stopping.Token).ConfigureAwait(false);
+            scope = metrics.BeginDelivery(trigger.Ref, queued.Event, queued.Context);
+            var outcome = await dispatch(trigger, queued.Event, scope, slot, _stopping.Token).ConfigureAwait(false);
             scope.Complete(outcome);
         }
         catch (Exception) when (_stopping.IsCancellationRequested)
@@ -171,10 +181,18 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
         }
         finally
         {
+            if (scope is { Outcome: null })
+            {
+                scope.Abandon(typeof(OperationCanceledException).FullName!);
+            }
+
             slot.Release();
             queue.Done();
         }
     }
+
+    /// <summary>An event in a trigger's queue with the context of its publish span (for the trigger's process span).</summary>
+    private readonly record struct QueuedEvent(CloudEvent Event, PropagationContext Context);
 
     /// <summary>
     /// A trigger's queue; <see cref="Pending"/> counts queued and in-flight events (the backlog), and
@@ -182,22 +200,22 @@ internal sealed class EmbeddedBackend(KnativeEventingMetrics metrics, int capaci
     /// </summary>
     private sealed class TriggerQueue
     {
-        private readonly Channel<CloudEvent> _channel =
-            Channel.CreateUnbounded<CloudEvent>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
+        private readonly Channel<QueuedEvent> _channel =
+            Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
         private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _pending;
         private volatile bool _completed;
 
-        public ChannelReader<CloudEvent> Reader => _channel.Reader;
+        public ChannelReader<QueuedEvent> Reader => _channel.Reader;
 
         public int Pending => Volatile.Read(ref _pending);
 
         public Task Drained => _drained.Task;
 
-        public void Enqueue(CloudEvent cloudEvent)
+        public void Enqueue(QueuedEvent queued)
         {
             Interlocked.Increment(ref _pending);
-            _channel.Writer.TryWrite(cloudEvent);
+            _channel.Writer.TryWrite(queued);
         }
 
         public void Done()

@@ -29,7 +29,12 @@ internal sealed class SubscriberClient(IEnumerable<IInProcessSubscriber> inProce
 
     public bool Knows(Uri target) => target.Scheme != "inproc" || _inProcess.ContainsKey(target.Host);
 
-    public async Task<SubscriberResponse> SendAsync(Uri target, CloudEvent cloudEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="cloudEvent"/> to <paramref name="target"/>; an HTTP request carries the attempt's trace context
+    /// (<see cref="DispatchAttempt.InjectTraceContext{T}"/>), so the subscriber continues the event's trace. The event's own
+    /// <c>traceparent</c> extension, if it has one, travels unchanged as <c>ce-traceparent</c>.
+    /// </summary>
+    public async Task<SubscriberResponse> SendAsync(Uri target, CloudEvent cloudEvent, DispatchAttempt attempt, CancellationToken cancellationToken)
     {
         if (target.Scheme == "inproc")
         {
@@ -39,10 +44,9 @@ internal sealed class SubscriberClient(IEnumerable<IInProcessSubscriber> inProce
         }
 
         var http = httpClients.CreateClient(HttpClientName);
-        using var response = await http.PostAsync(
-            target,
-            cloudEvent.ToHttpContent(ContentMode.Binary, Formatter),
-            cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = cloudEvent.ToHttpContent(ContentMode.Binary, Formatter) };
+        attempt.InjectTraceContext(request.Headers, static (headers, name, value) => headers.TryAddWithoutValidation(name, value));
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var reply = response.IsSuccessStatusCode && response.IsCloudEvent()
             ? await response.ToCloudEventAsync(Formatter).ConfigureAwait(false)
             : null;

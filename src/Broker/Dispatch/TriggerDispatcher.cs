@@ -133,7 +133,7 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         var attempt = scope.StartAttempt(target);
         try
         {
-            var response = await subscribers.SendAsync(destination, cloudEvent, attemptToken).ConfigureAwait(false);
+            var response = await subscribers.SendAsync(destination, cloudEvent, attempt, attemptToken).ConfigureAwait(false);
             attempt.Complete(response.StatusCode);
             return response;
         }
@@ -163,6 +163,9 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
     private async Task ReplyAsync(TriggerModel trigger, DeliveryScope scope, CloudEvent reply, CancellationToken cancellationToken)
     {
         var attempt = scope.StartAttempt(DispatchTarget.Reply);
+
+        // The reply's publish span is a child of this attempt's span (this method's flow only: it is async).
+        System.Diagnostics.Activity.Current = attempt.Activity ?? System.Diagnostics.Activity.Current;
         try
         {
             await replies.PublishAsync(trigger.Ref.Broker, [reply], cancellationToken).ConfigureAwait(false);

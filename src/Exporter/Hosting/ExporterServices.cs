@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
 
@@ -77,16 +78,28 @@ internal static class ExporterServices
         services.AddSingleton<LiveView>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveView>());
 
-        // Export: Prometheus on the metrics listener, OTLP when an endpoint is configured.
+        // Export: Prometheus on the metrics listener, OTLP when an endpoint is configured. Spans always (the SDK's sampler,
+        // parentbased_always_on unless OTEL_TRACES_SAMPLER says otherwise), so that latencies carry exemplars: trace-based
+        // unless OTEL_METRICS_EXEMPLAR_FILTER says otherwise. OTEL_SDK_DISABLED turns all of it off (the SDK reads it).
+        var exemplarFilterSet = !string.IsNullOrEmpty(configuration["OTEL_METRICS_EXEMPLAR_FILTER"]);
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("knative-eventing-metrics-exporter"))
-            .WithMetrics(metrics => metrics.AddKnativeEventingInstrumentation().AddPrometheusExporter());
+            .WithMetrics(metrics =>
+            {
+                metrics.AddKnativeEventingInstrumentation().AddPrometheusExporter();
+                if (!exemplarFilterSet)
+                {
+                    metrics.SetExemplarFilter(ExemplarFilterType.TraceBased);
+                }
+            })
+            .WithTracing(tracing => tracing.AddKnativeEventingInstrumentation());
         services.AddOptions<OpenTelemetry.Exporter.PrometheusAspNetCoreOptions>().Configure<IOptions<ExporterOptions>>((prometheus, exporter) =>
         {
             prometheus.ScrapeEndpointPath = exporter.Value.MetricsPath;
             prometheus.ScrapeResponseCacheDurationMilliseconds = exporter.Value.ScrapeCacheMilliseconds;
         });
-        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
+            || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]))
         {
             otel.UseOtlpExporter();
         }

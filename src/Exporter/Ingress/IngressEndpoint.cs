@@ -43,15 +43,27 @@ internal static class IngressEndpoint
         var read = await context.Request.ReadCloudEventsAsync(
             new CloudEventReadOptions { MaxBodyBytes = options.Value.MaxEventBytes, Instrumentation = instrumentation },
             context.RequestAborted);
+
+        // The ingress span (SERVER) continues the sender's context; it is current while the events are stored, so their
+        // publish spans are its children. Baggage goes on with the events.
+        var parent = context.Request.ReadTraceContext(read.Succeeded ? read.Events : null);
+        using var span = KnativeEventingTracing.StartIngress(brokerRef, parent, read.Succeeded ? read.Events.Count : null);
+        OpenTelemetry.Baggage.Current = parent.Baggage;
         if (!read.Succeeded)
         {
             metrics.RecordInvalidEvent(brokerRef, read.Reason!.Value);
             metrics.RecordIngress(brokerRef, null, Stopwatch.GetElapsedTime(start), read.StatusCode, ErrorTypes.InvalidCloudEvent);
+            KnativeEventingTracing.SetResult(span, read.StatusCode, ErrorTypes.InvalidCloudEvent);
             await read.WriteProblemAsync(context.Response, context.RequestAborted);
             return;
         }
 
         var eventType = read.Events.Count == 1 ? read.Events[0].Type : null;
+        if (read.Events is [var single])
+        {
+            KnativeEventingTracing.AddEventAttributes(span, single.Id, single.Type, single.Source?.ToString(), single.Subject);
+        }
+
         try
         {
             await publisher.PublishAsync(brokerRef, read.Events, context.RequestAborted);
@@ -59,6 +71,7 @@ internal static class IngressEndpoint
         catch (PublishRejectedException ex)
         {
             metrics.RecordIngress(brokerRef, eventType, Stopwatch.GetElapsedTime(start), 503, ex.ErrorType);
+            KnativeEventingTracing.SetResult(span, 503, ex.ErrorType);
             context.Response.Headers.RetryAfter = "1";
             await WriteProblemAsync(context, 503, "The broker could not store the event", $"{ex.Message} Nothing was accepted; retry.");
             return;
@@ -69,6 +82,7 @@ internal static class IngressEndpoint
             metrics.RecordIngress(brokerRef, cloudEvent.Type, Stopwatch.GetElapsedTime(start), 202);
         }
 
+        KnativeEventingTracing.SetResult(span, 202);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 

@@ -1,9 +1,14 @@
+using System.Diagnostics;
+using OpenTelemetry.Context.Propagation;
+
 namespace Knative.Eventing.Metrics;
 
 /// <summary>
-/// One running delivery attempt, from <see cref="KnativeEventingMetrics.StartDispatch"/>. Completing
+/// One running delivery attempt, from <see cref="KnativeEventingMetrics.StartDispatch(TriggerRef, DispatchTarget, string?)"/>. Completing
 /// it records <c>kn.eventing.dispatch.duration</c> and ends its count in <c>kn.eventing.dispatch.active</c>;
-/// only the first completion counts. A default instance records nothing.
+/// only the first completion counts. A default instance records nothing. With tracing on it is also the attempt's
+/// <c>send {destination}</c> span (kind <c>CLIENT</c>; <c>http.response.status_code</c>, <c>error.type</c> and an error status
+/// on failure, <c>http.request.resend_count</c> on a retry).
 /// </summary>
 public struct DispatchAttempt
 {
@@ -12,17 +17,40 @@ public struct DispatchAttempt
     private readonly string? _destination;
     private readonly string? _eventType;
     private readonly long _startTimestamp;
+    private readonly PropagationContext _parent;
     private bool _completed;
 
-    internal DispatchAttempt(KnativeEventingMetrics metrics, TriggerRef trigger, string destination, string? boundEventType, long startTimestamp)
+    internal DispatchAttempt(
+        KnativeEventingMetrics metrics,
+        TriggerRef trigger,
+        string destination,
+        string? boundEventType,
+        long startTimestamp,
+        Activity? activity,
+        PropagationContext parent)
     {
         _metrics = metrics;
         _trigger = trigger;
         _destination = destination;
         _eventType = boundEventType;
         _startTimestamp = startTimestamp;
+        _parent = parent;
+        Activity = activity;
         _completed = false;
     }
+
+    /// <summary>The attempt's span, or null when tracing is off or the sampler dropped it.</summary>
+    public readonly Activity? Activity { get; }
+
+    /// <summary>
+    /// Writes the context the subscriber continues (this attempt's span; with tracing off, the context the message carried) as
+    /// <c>traceparent</c>, <c>tracestate</c> and <c>baggage</c> into the request's headers.
+    /// </summary>
+    /// <typeparam name="T">The carrier's type.</typeparam>
+    /// <param name="carrier">The outgoing request's headers.</param>
+    /// <param name="setter">Sets one header.</param>
+    public readonly void InjectTraceContext<T>(T carrier, Action<T, string, string> setter) =>
+        KnativeEventingTracing.Inject(new PropagationContext(Activity?.Context ?? _parent.ActivityContext, _parent.Baggage), carrier, setter);
 
     /// <summary>Whether the attempt was completed (or is a default instance).</summary>
     public readonly bool IsCompleted => _completed || _metrics is null;
@@ -51,5 +79,29 @@ public struct DispatchAttempt
 
         _completed = true;
         _metrics.CompleteDispatch(_trigger!, _destination!, _eventType, _startTimestamp, statusCode, errorType);
+        if (Activity is not null)
+        {
+            KnativeEventingTracing.SetResult(Activity, statusCode, statusCode is null ? errorType : null);
+            KnativeEventingTracing.Stop(Activity);
+        }
+    }
+
+    internal static Activity? StartSpan(TriggerRef trigger, string destination, PropagationContext parent, int resends)
+    {
+        if (!KnativeEventingTracing.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var tags = KnativeEventingTracing.BrokerTags(
+            KnativeAttributes.OperationSend, SpanAttributes.OperationTypeSend, destination, trigger.Broker);
+        tags.Add(KnativeAttributes.TriggerName, trigger.Name);
+        if (resends > 0)
+        {
+            tags.Add(SpanAttributes.ResendCount, resends);
+        }
+
+        return KnativeEventingTracing.Start(
+            $"{KnativeAttributes.OperationSend} {destination}", ActivityKind.Client, parent.ActivityContext, tags, becomeCurrent: false);
     }
 }

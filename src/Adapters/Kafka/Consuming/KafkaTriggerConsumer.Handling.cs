@@ -63,6 +63,7 @@ public sealed partial class KafkaTriggerConsumer
     {
         var start = Stopwatch.GetTimestamp();
         string? errorType = null;
+        DeliveryScope? scope = null;
         try
         {
             CloudNative.CloudEvents.CloudEvent cloudEvent;
@@ -81,7 +82,7 @@ public sealed partial class KafkaTriggerConsumer
                 return _invalidMessages.Settle(record, invalid, record.TopicPartitionOffset.ToString());
             }
 
-            var scope = _metrics.BeginDelivery(_trigger, cloudEvent);
+            scope = _metrics.BeginDelivery(_trigger, cloudEvent, TraceContextOf(record.Message.Headers));
             var outcome = await _handler(new KafkaDelivery(record, cloudEvent, scope), token).ConfigureAwait(false);
             scope.Complete(outcome);
             return true;
@@ -94,7 +95,21 @@ public sealed partial class KafkaTriggerConsumer
         }
         finally
         {
+            // No outcome (the handler failed and the record is tried again, or shutdown): the span ends as abandoned.
+            if (scope is { Outcome: null })
+            {
+                scope.Abandon(errorType ?? typeof(OperationCanceledException).FullName!);
+            }
+
             _instrumentation.RecordProcess(_topic, _group, Stopwatch.GetElapsedTime(start), errorType);
         }
     }
+
+    /// <summary>The context the producer wrote into the record's headers.</summary>
+    private static OpenTelemetry.Context.Propagation.PropagationContext TraceContextOf(Headers? headers) =>
+        headers is null
+            ? default
+            : KnativeEventingTracing.Extract(headers, static (h, name) => h.TryGetLastBytes(name, out var value) && value is not null
+                ? [System.Text.Encoding.UTF8.GetString(value)]
+                : null);
 }

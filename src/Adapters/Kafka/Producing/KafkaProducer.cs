@@ -79,17 +79,33 @@ public sealed class KafkaProducer
     /// <exception cref="Knative.Eventing.Metrics.CloudEvents.InvalidCloudEventException">The event is not valid.</exception>
     /// <exception cref="KafkaProduceException">The record was not persisted; <see cref="KafkaProduceException.ErrorType"/> says why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<TopicPartitionOffset> PublishAsync(
+    public async Task<TopicPartitionOffset> PublishAsync(
         CloudNative.CloudEvents.CloudEvent cloudEvent,
         long? ingressStartTimestamp,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloudEvent);
-        return PublishAsync(
-            KafkaCloudEventBinding.Encode(cloudEvent, _options.ContentMode, _options.Formatter),
-            cloudEvent.Type,
-            ingressStartTimestamp,
-            cancellationToken);
+        var message = KafkaCloudEventBinding.Encode(cloudEvent, _options.ContentMode, _options.Formatter);
+
+        // The publish span (PRODUCER) is what the record carries in its headers, for the trigger consumers' process spans.
+        using var span = KnativeEventingTracing.StartPublish(
+            _broker, cloudEvent.Id, cloudEvent.Type, cloudEvent.Source?.ToString(), cloudEvent.Subject);
+        KnativeEventingTracing.Inject(
+            KnativeEventingTracing.Current(), message.Headers, static (h, name, value) => h.Add(name, System.Text.Encoding.UTF8.GetBytes(value)));
+        try
+        {
+            return await PublishAsync(message, cloudEvent.Type, ingressStartTimestamp, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KafkaProduceException ex)
+        {
+            KnativeEventingTracing.SetResult(span, null, ex.ErrorType);
+            throw;
+        }
+        catch (OperationCanceledException ex)
+        {
+            KnativeEventingTracing.SetResult(span, null, ErrorTypes.FromException(ex));
+            throw;
+        }
     }
 
     /// <summary>The topic this producer writes to.</summary>

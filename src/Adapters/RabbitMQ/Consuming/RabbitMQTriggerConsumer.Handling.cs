@@ -45,7 +45,7 @@ public sealed partial class RabbitMQTriggerConsumer
                 return;
             }
 
-            var scope = _metrics.BeginDelivery(_trigger, cloudEvent);
+            var scope = _metrics.BeginDelivery(_trigger, cloudEvent, TraceContextOf(message.BasicProperties.Headers));
             DeliveryOutcome outcome;
             try
             {
@@ -54,6 +54,7 @@ public sealed partial class RabbitMQTriggerConsumer
             catch (Exception ex)
             {
                 errorType = ErrorTypes.FromException(ex);
+                scope.Abandon(errorType);
                 LogHandlerFailed(_logger, _trigger.ToString(), ex);
                 await _channel.BasicNackAsync(
                     message.DeliveryTag,
@@ -81,4 +82,15 @@ public sealed partial class RabbitMQTriggerConsumer
             }
         }
     }
+
+    /// <summary>The context the publisher wrote into the message's AMQP headers (RabbitMQ.Client gives strings back as bytes).</summary>
+    private static OpenTelemetry.Context.Propagation.PropagationContext TraceContextOf(IDictionary<string, object?>? headers) =>
+        headers is null
+            ? default
+            : KnativeEventingTracing.Extract(headers, static (h, name) => h.TryGetValue(name, out var value) ? value switch
+            {
+                byte[] bytes => [System.Text.Encoding.UTF8.GetString(bytes)],
+                string text => [text],
+                _ => null,
+            } : null);
 }

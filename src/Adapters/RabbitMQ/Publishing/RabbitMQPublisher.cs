@@ -96,12 +96,32 @@ public sealed class RabbitMQPublisher : IAsyncDisposable
     /// <exception cref="RabbitMQPublishException">The broker did not accept the event; <see cref="RabbitMQPublishException.ErrorType"/> says
     /// why.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
+    public async Task PublishAsync(CloudNative.CloudEvents.CloudEvent cloudEvent, long? ingressStartTimestamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cloudEvent);
         var message = Knative.Eventing.Metrics.CloudEvents.AmqpCloudEventBinding.Encode(cloudEvent, _options.ContentMode, _options.Formatter);
         var properties = new BasicProperties { Persistent = true, ContentType = message.ContentType, Headers = message.ApplicationProperties };
-        return PublishAsync(string.Empty, properties, message.Body, cloudEvent.Type, ingressStartTimestamp, cancellationToken);
+
+        // The publish span (PRODUCER) is what the message carries in its AMQP headers, for the trigger consumers' process spans.
+        using var span = KnativeEventingTracing.StartPublish(
+            _broker, cloudEvent.Id, cloudEvent.Type, cloudEvent.Source?.ToString(), cloudEvent.Subject);
+        properties.Headers ??= new Dictionary<string, object?>();
+        KnativeEventingTracing.Inject(KnativeEventingTracing.Current(), properties.Headers, static (h, name, value) => h[name] = value);
+        try
+        {
+            await PublishAsync(string.Empty, properties, message.Body, cloudEvent.Type, ingressStartTimestamp, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (RabbitMQPublishException ex)
+        {
+            KnativeEventingTracing.SetResult(span, null, ex.ErrorType);
+            throw;
+        }
+        catch (OperationCanceledException ex)
+        {
+            KnativeEventingTracing.SetResult(span, null, ErrorTypes.FromException(ex));
+            throw;
+        }
     }
 
     /// <summary>
