@@ -16,6 +16,8 @@ public sealed class CountingSubscriber : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _ids = new();
     private readonly ConcurrentQueue<string> _order = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _traceParents = new();
+    private readonly ConcurrentDictionary<string, int> _attempts = new();
     private readonly SemaphoreSlim _arrivals = new(0);
     private TaskCompletionSource _open = Opened();
     private long _received;
@@ -44,6 +46,12 @@ public sealed class CountingSubscriber : IAsyncDisposable
 
     /// <summary>The event ids in the order their requests were answered (redeliveries included).</summary>
     public IReadOnlyList<string> Order => [.. _order];
+
+    /// <summary>The first this many requests for each event id are answered 503 (uncounted): a subscriber that fails first attempts.</summary>
+    public int FailFirstAttempts { get; set; }
+
+    /// <summary>The <c>traceparent</c> header of every request for the event <paramref name="id"/> (failed ones included), in order.</summary>
+    public IReadOnlyList<string> TraceParentsOf(string id) => _traceParents.TryGetValue(id, out var values) ? [.. values] : [];
 
     /// <summary>Whether the event with <paramref name="id"/> arrived at least once.</summary>
     public bool Got(string id) => _ids.ContainsKey(id);
@@ -89,6 +97,12 @@ public sealed class CountingSubscriber : IAsyncDisposable
             Interlocked.Increment(ref subscriber._arrived);
             await Volatile.Read(ref subscriber._open).Task.WaitAsync(context.RequestAborted);
             var id = context.Request.Headers["ce-id"].ToString();
+            subscriber._traceParents.GetOrAdd(id, _ => new()).Enqueue(context.Request.Headers.TraceParent.ToString());
+            if (subscriber._attempts.AddOrUpdate(id, 1, (_, c) => c + 1) <= subscriber.FailFirstAttempts)
+            {
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+
             subscriber._ids.AddOrUpdate(id, 1, (_, c) => c + 1);
             subscriber._order.Enqueue(id);
             Interlocked.Increment(ref subscriber._received);

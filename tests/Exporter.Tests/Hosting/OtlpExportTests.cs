@@ -18,7 +18,7 @@ public sealed class OtlpExportTests
     [Fact]
     public async Task With_an_otlp_endpoint_the_metrics_are_pushed_with_the_catalogue_units_buckets_and_exact_counts()
     {
-        await using var receiver = await OtlpMetricsReceiver.StartAsync();
+        await using var receiver = await OtlpReceiver.StartAsync();
         await using var exporter = await RunningExporter.StartAsync(
             "--players", "0",
             "--OTEL_EXPORTER_OTLP_ENDPOINT", receiver.Endpoint,

@@ -8,17 +8,21 @@ using Microsoft.Extensions.Logging;
 namespace Knative.Eventing.Metrics.TestInfrastructure;
 
 /// <summary>
-/// A real OTLP/HTTP metrics endpoint on 127.0.0.1 (free port): it answers <c>POST /v1/metrics</c>
-/// (<c>application/x-protobuf</c>) with 200 and decodes each <c>ExportMetricsServiceRequest</c> with
-/// Google.Protobuf's wire reader, by the field numbers of opentelemetry-proto's metrics/v1 messages
-/// (no generated classes: the .proto files are not in the package registry).
+/// A real OTLP/HTTP endpoint on 127.0.0.1 (free port): it answers <c>POST /v1/metrics</c> and <c>POST /v1/traces</c>
+/// (<c>application/x-protobuf</c>) with 200 and decodes each <c>ExportMetricsServiceRequest</c> and
+/// <c>ExportTraceServiceRequest</c> with Google.Protobuf's wire reader, by the field numbers of opentelemetry-proto's
+/// metrics/v1 and trace/v1 messages (no generated classes: the .proto files are not in the package registry).
 /// </summary>
-public sealed class OtlpMetricsReceiver : IAsyncDisposable
+public sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<OtlpExport> _exports = new();
+    private readonly ConcurrentQueue<OtlpSpan> _spans = new();
 
-    private OtlpMetricsReceiver(WebApplication app) => _app = app;
+    private OtlpReceiver(WebApplication app) => _app = app;
+
+    /// <summary>Every span received so far, in the order they arrived.</summary>
+    public IReadOnlyList<OtlpSpan> Spans => [.. _spans];
 
     /// <summary>The base URL to give an exporter as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (protocol <c>http/protobuf</c>).</summary>
     public string Endpoint => _app.Urls.Single();
@@ -27,27 +31,46 @@ public sealed class OtlpMetricsReceiver : IAsyncDisposable
     public IReadOnlyList<OtlpExport> Exports => [.. _exports];
 
     /// <summary>Starts the receiver.</summary>
-    public static async Task<OtlpMetricsReceiver> StartAsync()
+    public static async Task<OtlpReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var receiver = new OtlpMetricsReceiver(app);
-        app.MapPost("/v1/metrics", async (HttpContext context) =>
+        var receiver = new OtlpReceiver(app);
+        app.MapPost("/v1/metrics", (Func<HttpContext, Task<IResult>>)(context => ReadAsync(context, body => receiver._exports.Enqueue(OtlpExport.Parse(body)))));
+        app.MapPost("/v1/traces", (Func<HttpContext, Task<IResult>>)(context => ReadAsync(context, body =>
         {
-            if (context.Request.ContentType != "application/x-protobuf")
+            foreach (var span in OtlpSpan.ParseAll(body))
             {
-                return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
+                receiver._spans.Enqueue(span);
             }
-
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            receiver._exports.Enqueue(OtlpExport.Parse(body.ToArray()));
-            return Results.Ok();
-        });
+        })));
         await app.StartAsync();
         return receiver;
+    }
+
+    /// <summary>Waits until the spans received satisfy <paramref name="condition"/>; returns them.</summary>
+    /// <exception cref="TimeoutException">They did not within <paramref name="timeout"/> (the message lists the span names).</exception>
+    public async Task<IReadOnlyList<OtlpSpan>> WaitForSpansAsync(Func<IReadOnlyList<OtlpSpan>, bool> condition, TimeSpan timeout)
+    {
+        var spans = await Poll.UntilAsync(() => Task.FromResult(Spans), condition, timeout, TimeSpan.FromMilliseconds(100));
+        return condition(spans)
+            ? spans
+            : throw new TimeoutException($"The spans received did not match within {timeout}: {string.Join(", ", spans.Select(s => s.Name))}");
+    }
+
+    private static async Task<IResult> ReadAsync(HttpContext context, Action<byte[]> parse)
+    {
+        if (context.Request.ContentType != "application/x-protobuf")
+        {
+            return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        parse(body.ToArray());
+        return Results.Ok();
     }
 
     /// <summary>Waits until an export satisfies <paramref name="condition"/>; returns it.</summary>
@@ -76,15 +99,15 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
     {
         var resource = new Dictionary<string, object?>();
         var metrics = new List<OtlpMetric>();
-        foreach (var resourceMetrics in Fields(request).Where(f => f.Number == 1))
+        foreach (var resourceMetrics in OtlpWire.Fields(request).Where(f => f.Number == 1))
         {
-            foreach (var field in Fields(resourceMetrics.Bytes))
+            foreach (var field in OtlpWire.Fields(resourceMetrics.Bytes))
             {
                 if (field.Number == 1)
                 {
-                    foreach (var attribute in Fields(field.Bytes).Where(f => f.Number == 1))
+                    foreach (var attribute in OtlpWire.Fields(field.Bytes).Where(f => f.Number == 1))
                     {
-                        Attribute(attribute.Bytes, resource);
+                        OtlpWire.Attribute(attribute.Bytes, resource);
                     }
                 }
                 else if (field.Number == 2)
@@ -100,11 +123,11 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
     private static void ScopeMetrics(byte[] scopeMetrics, List<OtlpMetric> metrics)
     {
         var scope = string.Empty;
-        foreach (var field in Fields(scopeMetrics))
+        foreach (var field in OtlpWire.Fields(scopeMetrics))
         {
             if (field.Number == 1)
             {
-                scope = Fields(field.Bytes).Where(f => f.Number == 1).Select(f => f.Text).FirstOrDefault() ?? string.Empty;
+                scope = OtlpWire.Fields(field.Bytes).Where(f => f.Number == 1).Select(f => f.Text).FirstOrDefault() ?? string.Empty;
             }
             else if (field.Number == 2)
             {
@@ -118,7 +141,7 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
         string name = string.Empty, unit = string.Empty, kind = string.Empty;
         var points = new List<OtlpPoint>();
         bool? monotonic = null;
-        foreach (var field in Fields(metric))
+        foreach (var field in OtlpWire.Fields(metric))
         {
             switch (field.Number)
             {
@@ -126,7 +149,7 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
                 case 3: unit = field.Text; break;
                 case 5 or 7 or 9:
                     kind = field.Number switch { 5 => "gauge", 7 => "sum", _ => "histogram" };
-                    foreach (var data in Fields(field.Bytes))
+                    foreach (var data in OtlpWire.Fields(field.Bytes))
                     {
                         if (data.Number == 1)
                         {
@@ -149,11 +172,11 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
     {
         var attributes = new Dictionary<string, object?>();
         double value = 0;
-        foreach (var field in Fields(point))
+        foreach (var field in OtlpWire.Fields(point))
         {
             switch (field.Number)
             {
-                case 7: Attribute(field.Bytes, attributes); break;
+                case 7: OtlpWire.Attribute(field.Bytes, attributes); break;
                 case 4: value = BitConverter.UInt64BitsToDouble(field.Fixed64); break;
                 case 6: value = unchecked((long)field.Fixed64); break;
             }
@@ -169,11 +192,11 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
         double sum = 0;
         var buckets = new List<ulong>();
         var bounds = new List<double>();
-        foreach (var field in Fields(point))
+        foreach (var field in OtlpWire.Fields(point))
         {
             switch (field.Number)
             {
-                case 9: Attribute(field.Bytes, attributes); break;
+                case 9: OtlpWire.Attribute(field.Bytes, attributes); break;
                 case 4: count = field.Fixed64; break;
                 case 5: sum = BitConverter.UInt64BitsToDouble(field.Fixed64); break;
                 case 6: buckets.AddRange(field.PackedFixed64()); break;
@@ -182,67 +205,6 @@ public sealed record OtlpExport(IReadOnlyDictionary<string, object?> Resource, I
         }
 
         return new OtlpPoint(attributes, sum, count, bounds, buckets);
-    }
-
-    /// <summary>One <c>KeyValue</c>: its key and its <c>AnyValue</c> (string, bool, int or double).</summary>
-    private static void Attribute(byte[] keyValue, Dictionary<string, object?> into)
-    {
-        string? key = null;
-        object? value = null;
-        foreach (var part in Fields(keyValue))
-        {
-            if (part.Number == 1)
-            {
-                key = part.Text;
-            }
-            else if (part.Number == 2)
-            {
-                value = Fields(part.Bytes).Select(v => v.Number switch
-                {
-                    1 => (object?)v.Text,
-                    2 => v.Varint != 0,
-                    3 => (long)v.Varint,
-                    4 => BitConverter.UInt64BitsToDouble(v.Fixed64),
-                    _ => null,
-                }).FirstOrDefault();
-            }
-        }
-
-        if (key is not null)
-        {
-            into[key] = value;
-        }
-    }
-
-    private static List<WireField> Fields(byte[] message)
-    {
-        var fields = new List<WireField>();
-        var input = new CodedInputStream(message);
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
-        {
-            var number = WireFormat.GetTagFieldNumber(tag);
-            var wire = WireFormat.GetTagWireType(tag);
-            switch (wire)
-            {
-                case WireFormat.WireType.Varint: fields.Add(new WireField(number, wire, input.ReadUInt64(), 0, [])); break;
-                case WireFormat.WireType.Fixed64: fields.Add(new WireField(number, wire, 0, input.ReadFixed64(), [])); break;
-                case WireFormat.WireType.LengthDelimited: fields.Add(new WireField(number, wire, 0, 0, input.ReadBytes().ToByteArray())); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
-        return fields;
-    }
-
-    /// <summary>One field as read off the wire.</summary>
-    private sealed record WireField(int Number, WireFormat.WireType Wire, ulong Varint, ulong Fixed64, byte[] Bytes)
-    {
-        public string Text => System.Text.Encoding.UTF8.GetString(Bytes);
-
-        /// <summary>A repeated fixed64/double field: packed (one length-delimited run) or one value.</summary>
-        public IEnumerable<ulong> PackedFixed64() =>
-            Wire == WireFormat.WireType.Fixed64 ? [Fixed64] : Enumerable.Range(0, Bytes.Length / 8).Select(i => BitConverter.ToUInt64(Bytes, i * 8));
     }
 }
 
