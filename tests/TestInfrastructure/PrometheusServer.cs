@@ -56,6 +56,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             $"--config.file={Path.Combine(directory, "prometheus.yml")}",
             $"--storage.tsdb.path={Path.Combine(directory, "data")}",
             $"--web.listen-address=127.0.0.1:{port}",
+            "--enable-feature=exemplar-storage",
         ]);
         var server = new PrometheusServer(process, directory, new Uri($"http://127.0.0.1:{port}/"));
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -110,6 +111,31 @@ public sealed class PrometheusServer : IAsyncDisposable
                 (IReadOnlyDictionary<string, string>)series.GetProperty("metric").EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? string.Empty),
                 double.Parse(series.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
+    }
+
+    /// <summary>
+    /// The exemplars Prometheus stored for <paramref name="query"/> over the last 10 minutes (<c>/api/v1/query_exemplars</c>;
+    /// it runs with <c>--enable-feature=exemplar-storage</c>): each with its series' labels, its own labels
+    /// (<c>trace_id</c>, <c>span_id</c>) and value.
+    /// </summary>
+    public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Series, IReadOnlyDictionary<string, string> Labels, double Value)>>
+        QueryExemplarsAsync(string query)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var response = await _http.GetAsync($"api/v1/query_exemplars?query={Uri.EscapeDataString(query)}&start={now - 600}&end={now + 60}");
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = document.RootElement;
+        if (root.GetProperty("status").GetString() != "success")
+        {
+            throw new InvalidOperationException($"Prometheus rejected exemplars of '{query}': {root.GetProperty("error").GetString()}");
+        }
+
+        static IReadOnlyDictionary<string, string> Labels(JsonElement labels) =>
+            labels.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? string.Empty);
+        return [.. root.GetProperty("data").EnumerateArray().SelectMany(series => series.GetProperty("exemplars").EnumerateArray().Select(e => (
+            Labels(series.GetProperty("seriesLabels")),
+            Labels(e.GetProperty("labels")),
+            double.Parse(e.GetProperty("value").GetString()!, System.Globalization.CultureInfo.InvariantCulture))))];
     }
 
     /// <inheritdoc/>

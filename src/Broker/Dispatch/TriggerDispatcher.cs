@@ -164,8 +164,17 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
     {
         var attempt = scope.StartAttempt(DispatchTarget.Reply);
 
-        // The reply's publish span is a child of this attempt's span (this method's flow only: it is async).
-        System.Diagnostics.Activity.Current = attempt.Activity ?? System.Diagnostics.Activity.Current;
+        // The reply's publish span is a child of this attempt's span (this method's flow only: it is async); without spans
+        // the reply carries the context the event came with.
+        if (attempt.Activity is { } span)
+        {
+            System.Diagnostics.Activity.Current = span;
+        }
+        else
+        {
+            KnativeEventingTracing.PassOn(scope.TraceContext);
+        }
+
         try
         {
             await replies.PublishAsync(trigger.Ref.Broker, [reply], cancellationToken).ConfigureAwait(false);

@@ -71,7 +71,9 @@ public sealed class DeliveryScope
     {
         if (Interlocked.Exchange(ref _filterRecorded, 1) == 0)
         {
+            var previous = KnativeEventingTracing.Enter(Activity); // the exemplar is this event's process span
             _metrics.RecordProcess(Trigger, EventType, Stopwatch.GetElapsedTime(_takenTimestamp), EventSource);
+            KnativeEventingTracing.Exit(Activity, previous);
         }
     }
 
@@ -82,7 +84,9 @@ public sealed class DeliveryScope
     {
         if (Interlocked.Increment(ref _attemptStarted) == 1 && _arrivalTime is { } arrival)
         {
+            var previous = KnativeEventingTracing.Enter(Activity);
             _metrics.RecordQueueDuration(Trigger, EventType, DateTimeOffset.UtcNow - arrival, EventSource);
+            KnativeEventingTracing.Exit(Activity, previous);
         }
 
         var resends = target == DispatchTarget.Subscriber ? Interlocked.Increment(ref _subscriberAttempts) - 1 : 0;
@@ -99,7 +103,9 @@ public sealed class DeliveryScope
             return false;
         }
 
+        var previous = KnativeEventingTracing.Enter(Activity);
         _metrics.RecordDelivery(Trigger, EventType, outcome, EventSource);
+        KnativeEventingTracing.Exit(Activity, previous);
         EndSpan(outcome);
         return true;
     }

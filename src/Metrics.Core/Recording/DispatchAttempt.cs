@@ -78,7 +78,9 @@ public struct DispatchAttempt
         }
 
         _completed = true;
+        var previous = KnativeEventingTracing.Enter(Activity); // the duration's exemplar is this attempt
         _metrics.CompleteDispatch(_trigger!, _destination!, _eventType, _startTimestamp, statusCode, errorType);
+        KnativeEventingTracing.Exit(Activity, previous);
         if (Activity is not null)
         {
             KnativeEventingTracing.SetResult(Activity, statusCode, statusCode is null ? errorType : null);

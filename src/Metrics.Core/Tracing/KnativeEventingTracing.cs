@@ -62,17 +62,32 @@ public static class KnativeEventingTracing
         }
     }
 
+    private static readonly AsyncLocal<PropagationContext> Passed = new();
+
     /// <summary>
-    /// The context a message published now should carry: the current span (for example the publish span) and the current
-    /// baggage.
+    /// The context a message published now should carry: the context passed on with <see cref="PassOn"/> in this flow when no
+    /// span is made; otherwise the current span (for example the publish span) and the current baggage.
     /// </summary>
-    /// <returns>The context of <see cref="Activity.Current"/> and <see cref="Baggage.Current"/>.</returns>
-    public static PropagationContext Current() => new(Activity.Current?.Context ?? default, Baggage.Current);
+    /// <returns>The context to inject.</returns>
+    public static PropagationContext Current()
+    {
+        var passed = Passed.Value;
+        return passed.ActivityContext != default ? passed : new(Activity.Current?.Context ?? default, Baggage.Current);
+    }
+
+    /// <summary>
+    /// With nothing listening, this project makes no span, and the messages published in this async flow carry
+    /// <paramref name="context"/> unchanged (the sender's context, or the one a message carried), so a subscriber still
+    /// continues the sender's trace. <see cref="StartIngress"/> does this itself; a reply sent without a span calls it.
+    /// </summary>
+    /// <param name="context">The context to pass on.</param>
+    public static void PassOn(PropagationContext context) => Passed.Value = context;
 
     /// <summary>
     /// Starts the ingress span of one request to <paramref name="broker"/>: kind <c>SERVER</c>, named
     /// <c>send broker:{name}.{namespace}</c>, a child of <paramref name="parent"/> (the sender's context; a new trace when it
-    /// is empty). It becomes <see cref="Activity.Current"/>; end it with <see cref="SetResult"/> and dispose it.
+    /// is empty). It becomes <see cref="Activity.Current"/>; end it with <see cref="SetResult"/> and dispose it. Without a span
+    /// (nothing listens), <paramref name="parent"/> is passed on unchanged (<see cref="PassOn"/>).
     /// </summary>
     /// <param name="broker">The broker.</param>
     /// <param name="parent">The sender's context.</param>
@@ -82,6 +97,7 @@ public static class KnativeEventingTracing
     {
         if (!Source.HasListeners() || broker is null)
         {
+            PassOn(parent);
             return null;
         }
 
@@ -178,6 +194,30 @@ public static class KnativeEventingTracing
         catch (Exception)
         {
             // Never into the host.
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="span"/> current while a measurement is recorded, so that the SDK's trace-based exemplar filter sees
+    /// it; returns what was current, for <see cref="Exit"/>. Nothing happens without a span.
+    /// </summary>
+    internal static Activity? Enter(Activity? span)
+    {
+        var previous = Activity.Current;
+        if (span is not null && !ReferenceEquals(previous, span))
+        {
+            Activity.Current = span;
+        }
+
+        return previous;
+    }
+
+    /// <summary>Restores what <see cref="Enter"/> returned.</summary>
+    internal static void Exit(Activity? span, Activity? previous)
+    {
+        if (span is not null && !ReferenceEquals(previous, span))
+        {
+            Activity.Current = previous;
         }
     }
 

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.Tests.Tracing;
+
+/// <summary>
+/// Latencies recorded inside a sampled span carry exemplars: a real Prometheus with exemplar storage, scraping the exporter in
+/// OpenMetrics, returns exemplars on the ingress, queue, process and dispatch durations whose trace ids are the senders'.
+/// </summary>
+[Trait("Category", "Unit")]
+public sealed class ExemplarTests
+{
+    private const int Events = 5;
+
+    [Fact]
+    public async Task Prometheus_stores_exemplars_of_every_latency_with_the_senders_trace_ids()
+    {
+        await using var subscriber = await CountingSubscriber.StartAsync();
+        var key = "--Broker:Triggers:8:";
+        await using var exporter = await RunningExporter.StartAsync(
+            "--players", "0",
+            key + "Name", "traced", key + "Namespace", "demo", key + "Broker", "default",
+            key + "Filter:Attributes:type", "trace.test",
+            key + "Subscriber", subscriber.Url);
+        await using var prometheus = await PrometheusServer.StartAsync(new Uri(exporter.MetricsUrl).Authority, []);
+
+        var sent = new HashSet<string>();
+        for (var n = 0; n < Events; n++)
+        {
+            var traceId = ActivityTraceId.CreateRandom().ToHexString();
+            sent.Add(traceId);
+            using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", $"ex-{n}", "trace.test", "/trace", "{}"u8.ToArray());
+            request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            using var accepted = await exporter.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        string[] latencies =
+        [
+            "kn_eventing_ingress_duration_seconds_bucket",
+            "kn_eventing_queue_duration_seconds_bucket{kn_trigger_name=\"traced\"}",
+            "kn_eventing_process_duration_seconds_bucket{kn_trigger_name=\"traced\"}",
+            "kn_eventing_dispatch_duration_seconds_bucket{kn_trigger_name=\"traced\"}",
+        ];
+        foreach (var query in latencies)
+        {
+            var exemplars = await Poll.UntilAsync(
+                () => prometheus.QueryExemplarsAsync(query),
+                e => e.Count > 0 && e.All(x => sent.Contains(x.Labels["trace_id"])),
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromMilliseconds(250));
+            Assert.True(exemplars.Count > 0, $"no exemplar for {query}");
+            Assert.All(exemplars, e =>
+            {
+                Assert.Contains(e.Labels["trace_id"], sent);
+                Assert.Matches("^[0-9a-f]{16}$", e.Labels["span_id"]);
+                Assert.InRange(e.Value, 0, 30);
+            });
+        }
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("always_off", false)]
+    public async Task The_exemplar_filter_is_trace_based_unless_OTEL_METRICS_EXEMPLAR_FILTER_says_otherwise(string? filter, bool expected)
+    {
+        string[] args = filter is null ? ["--players", "0"] : ["--players", "0", "--OTEL_METRICS_EXEMPLAR_FILTER", filter];
+        await using var exporter = await RunningExporter.StartAsync(args);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", "ex-1", "trace.test", "/trace", "{}"u8.ToArray());
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using (var accepted = await exporter.Http.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, $"{exporter.MetricsUrl}/metrics");
+        scrape.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
+        using var response = await exporter.Http.SendAsync(scrape);
+        var text = await response.Content.ReadAsStringAsync();
+        var ingress = text.Split('\n').Where(l => l.StartsWith("kn_eventing_ingress_duration_seconds_bucket", StringComparison.Ordinal)).ToList();
+
+        Assert.NotEmpty(ingress);
+        Assert.Equal(expected, ingress.Any(l => l.Contains($"trace_id=\"{traceId}\"", StringComparison.Ordinal)));
+        Assert.Equal(expected, text.Contains("# {trace_id=", StringComparison.Ordinal));
+    }
+}

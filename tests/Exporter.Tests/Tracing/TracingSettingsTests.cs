@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Net;
+using Knative.Eventing.Metrics.TestInfrastructure;
+
+namespace Knative.Eventing.Metrics.Exporter.Tests.Tracing;
+
+/// <summary>
+/// OpenTelemetry's own settings, given as <c>--OTEL_*</c> (environment variables work the same): the sampler decides what is
+/// recorded and the context still reaches the subscriber; with the SDK disabled no span is made and the subscriber gets the
+/// sender's context unchanged.
+/// </summary>
+[Trait("Category", "Unit")]
+public sealed class TracingSettingsTests
+{
+    [Theory]
+    [InlineData("OTEL_TRACES_SAMPLER", "always_off", false)]
+    [InlineData("OTEL_SDK_DISABLED", "true", true)]
+    public async Task The_subscriber_continues_the_senders_trace_whatever_is_recorded(string setting, string value, bool passedOnAsIs)
+    {
+        await using var subscriber = await CountingSubscriber.StartAsync();
+        var key = "--Broker:Triggers:8:";
+        await using var exporter = await RunningExporter.StartAsync(
+            "--players", "0", $"--{setting}", value,
+            key + "Name", "traced", key + "Namespace", "demo", key + "Broker", "default",
+            key + "Filter:Attributes:type", "trace.test",
+            key + "Subscriber", subscriber.Url);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var spanId = ActivitySpanId.CreateRandom().ToHexString();
+        using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", "off-1", "trace.test", "/trace", "{}"u8.ToArray());
+        request.Headers.Add("traceparent", $"00-{traceId}-{spanId}-01");
+        using (var accepted = await exporter.Http.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        await subscriber.NextArrivalAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var received = Assert.Single(subscriber.TraceParentsOf("off-1"));
+        if (passedOnAsIs)
+        {
+            Assert.Equal($"00-{traceId}-{spanId}-01", received); // nothing listens: the broker takes no part in the trace
+        }
+        else
+        {
+            Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-00$", received); // the sampler's "not recorded" goes on
+            Assert.DoesNotContain(spanId, received);
+        }
+    }
+}
