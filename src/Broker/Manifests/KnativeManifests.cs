@@ -145,7 +145,7 @@ internal sealed partial class KnativeManifests
         }
     }
 
-    private static IEnumerable<string> Files(IEnumerable<string> paths)
+    internal static IEnumerable<string> Files(IEnumerable<string> paths)
     {
         foreach (var path in paths)
         {
@@ -177,7 +177,7 @@ internal sealed partial class KnativeManifests
         }
     }
 
-    private static IEnumerable<(ManifestNode Root, string Where)> Documents(string file, List<string> warnings)
+    internal static IEnumerable<(ManifestNode Root, string Where)> Documents(string file, List<string> warnings)
     {
         var stream = new YamlStream();
         try

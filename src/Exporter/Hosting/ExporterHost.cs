@@ -1,3 +1,6 @@
+using Knative.Eventing.Metrics.Broker.Configuration;
+using Knative.Eventing.Metrics.Broker.Manifests;
+using Microsoft.Extensions.Configuration.Memory;
 namespace Knative.Eventing.Metrics.Exporter.Hosting;
 
 /// <summary>Builds the exporter's web application: the command line, the services, the endpoints.</summary>
@@ -28,6 +31,16 @@ internal static class ExporterHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.AddCommandLine([.. command.Configuration]);
+
+        // Knative's config-observability in --manifests gives OpenTelemetry's settings their defaults: first source, so
+        // appsettings, OTEL_* environment variables and --OTEL_* settings override it.
+        var manifests = builder.Configuration.GetSection($"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Manifests)}").Get<List<string>>() ?? [];
+        if (manifests.Count > 0)
+        {
+            var settings = ObservabilityConfigMap.OpenTelemetrySettings(manifests);
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = settings });
+        }
+
         builder.AddExporterServices();
 
         var app = builder.Build();

@@ -98,10 +98,20 @@ internal static class ExporterServices
             prometheus.ScrapeEndpointPath = exporter.Value.MetricsPath;
             prometheus.ScrapeResponseCacheDurationMilliseconds = exporter.Value.ScrapeCacheMilliseconds;
         });
-        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
-            || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]))
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();
+        }
+        else if (configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] is { Length: > 0 } traces)
+        {
+            // Traces only (Knative's config-observability, or the signal's own variable): the endpoint is used as given.
+            otel.WithTracing(tracing => tracing.AddOtlpExporter(otlp =>
+            {
+                otlp.Endpoint = new Uri(traces);
+                otlp.Protocol = (configuration["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] ?? configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]) == "grpc"
+                    ? OpenTelemetry.Exporter.OtlpExportProtocol.Grpc
+                    : OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+            }));
         }
     }
 }
