@@ -37,4 +37,10 @@ internal sealed class ExporterOptions
 
     /// <summary>The slowest request body a client may send (bytes per second, after a 5 s grace); slower uploads are aborted.</summary>
     public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>
+    /// How many recent traces the live view keeps for "where did my event go" (each at most 64 spans; 0 keeps none). Bounded
+    /// memory: about 0.5 KiB a span, so the default 1,000 traces of a typical 8 spans hold about 4 MiB, at most 32 MiB.
+    /// </summary>
+    public int TrailCapacity { get; set; } = Live.Trails.EventTrails.DefaultCapacity;
 }

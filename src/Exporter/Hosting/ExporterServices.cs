@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.Exporter.Live.Trails;
 using Knative.Eventing.Metrics.Broker.Backends;
 using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Configuration;
@@ -92,7 +93,10 @@ internal static class ExporterServices
                     metrics.SetExemplarFilter(ExemplarFilterType.TraceBased);
                 }
             })
-            .WithTracing(tracing => tracing.AddKnativeEventingInstrumentation());
+            .WithTracing(tracing => tracing
+                .AddKnativeEventingInstrumentation()
+                .AddProcessor(sp => new TrailRecorder(sp.GetRequiredService<EventTrails>())));
+        services.AddSingleton(sp => new EventTrails(sp.GetRequiredService<IOptions<ExporterOptions>>().Value.TrailCapacity));
         services.AddOptions<OpenTelemetry.Exporter.PrometheusAspNetCoreOptions>().Configure<IOptions<ExporterOptions>>((prometheus, exporter) =>
         {
             prometheus.ScrapeEndpointPath = exporter.Value.MetricsPath;

@@ -45,6 +45,8 @@ public abstract class TraceFlowTests
         var traceId = sender.TraceId.ToHexString();
         var spans = await receiver.WaitForSpansAsync(
             s => s.Any(x => x.Name == $"process trigger:{Trigger}.demo" && x.TraceId == traceId)
+                && s.Any(x => x.Name == "send broker:default.demo" && x.TraceId == traceId)
+                && s.Any(x => x.Name == "publish broker:default.demo" && x.TraceId == traceId)
                 && s.Count(x => x.Name == $"send trigger:{Trigger}.demo" && x.TraceId == traceId) == 2,
             TimeSpan.FromSeconds(30));
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
