@@ -40,8 +40,30 @@ public sealed partial class DashboardTests
         });
         if (file.Contains("overview", StringComparison.Ordinal))
         {
-            Assert.Equal(["datasource", "namespace", "broker", "broker_class", "trigger"], variables);
+            Assert.Equal(["datasource", "trace_datasource", "namespace", "broker", "broker_class", "trigger"], variables);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Dashboards))]
+    public void Every_latency_quantile_of_a_histogram_recorded_inside_a_span_shows_exemplars(string file)
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("dashboards", file)));
+        var targets = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.TryGetProperty("targets", out var t) ? t.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            .Where(t => t.GetProperty("expr").GetString()!.Contains("histogram_quantile", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.NotEmpty(targets);
+        Assert.All(targets, t =>
+        {
+            var expr = t.GetProperty("expr").GetString()!;
+            // The transport's process duration is recorded after the delivery's span ended: no exemplar to show.
+            var inSpan = !expr.Contains("messaging_process_duration", StringComparison.Ordinal);
+            Assert.True(
+                inSpan == (t.TryGetProperty("exemplar", out var e) && e.GetBoolean()),
+                $"{file}: exemplar should be {inSpan} on {expr}");
+        });
     }
 
     private static HashSet<string> KnownSeries() =>
