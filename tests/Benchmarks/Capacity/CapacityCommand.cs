@@ -26,7 +26,9 @@ internal static class CapacityCommand
         var p99 = new Option<double>("--p99") { Description = "p99 latency bound, ms", DefaultValueFactory = _ => 100 };
         var output = new Option<string>("--out") { Description = "folder for capacity.md and the plots", DefaultValueFactory = _ => Path.Combine("BenchmarkDotNet.Artifacts", "capacity") };
         var noFloor = new Option<bool>("--no-floor") { Description = "measure the exporter only, without its floor (for a quick rerun of one row)" };
-        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output, noFloor };
+        var tracing = new Option<string>("--tracing") { Description = "default (spans and exemplars as shipped), off (OTEL_SDK_DISABLED), or both", DefaultValueFactory = _ => "default" };
+        tracing.AcceptOnlyFromAmong("default", "off", "both");
+        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output, noFloor, tracing };
         var parse = command.Parse(args);
         if (parse.Errors.Count > 0 || parse.Action is not null)
         {
@@ -46,6 +48,7 @@ internal static class CapacityCommand
             Hold = TimeSpan.FromSeconds(parse.GetValue(hold)),
             P99BoundMs = parse.GetValue(p99),
             Floors = !parse.GetValue(noFloor),
+            Tracing = parse.GetValue(tracing)!,
         };
         var folder = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
         using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
@@ -83,7 +86,7 @@ internal static class CapacityCommand
                         results.Add(await MeasureAsync(backend, workload, "floor: Kestrel alone", async () => await KestrelFloor.StartAsync(workload, settings.Concurrency), settings));
                     }
 
-                    results.Add(await MeasureExporterAsync(backend, workload, [], NeighbourParallelism, settings));
+                    results.AddRange(await MeasureExporterAsync(backend, workload, [], NeighbourParallelism, settings));
                 }
 
                 break;
@@ -97,7 +100,7 @@ internal static class CapacityCommand
                             results.Add(await MeasureAsync(backend, workload, "floor: RabbitMQ.Client", async () => await RabbitMQFloor.StartAsync(node.AmqpUri, workload), settings));
                         }
 
-                        results.Add(await MeasureExporterAsync(backend, workload, ["--backend", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], NeighbourParallelism, settings));
+                        results.AddRange(await MeasureExporterAsync(backend, workload, ["--backend", "rabbitmq", "--rabbitmq", node.AmqpUri.ToString(), "--Broker:ResourcePrefix", Prefix()], NeighbourParallelism, settings));
                     }
                 }
 
@@ -114,7 +117,7 @@ internal static class CapacityCommand
                         }
 
                         // Kafka delivers a trigger's records one at a time per partition: the neighbour lags, in its own group.
-                        results.Add(await MeasureExporterAsync(backend, workload, ["--backend", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], null, settings));
+                        results.AddRange(await MeasureExporterAsync(backend, workload, ["--backend", "kafka", "--kafka", cluster.BootstrapServers, "--Broker:ResourcePrefix", Prefix()], null, settings));
                     }
                 }
 
@@ -127,15 +130,31 @@ internal static class CapacityCommand
     /// <summary>Deliveries at once of the slow-neighbour runs' extra trigger: 1,000 × 50 ms keeps up with 20,000 events/s.</summary>
     private const int NeighbourParallelism = 1000;
 
-    private static async Task<CapacityResult> MeasureExporterAsync(string backend, Workload workload, string[] backendArgs, int? neighbourParallelism, CapacitySettings settings)
+    private static async Task<IReadOnlyList<CapacityResult>> MeasureExporterAsync(string backend, Workload workload, string[] backendArgs, int? neighbourParallelism, CapacitySettings settings)
+    {
+        var results = new List<CapacityResult>();
+        if (settings.Tracing is "default" or "both")
+        {
+            results.Add(await MeasureExporterAsync(backend, workload, backendArgs, neighbourParallelism, settings, "exporter"));
+        }
+
+        if (settings.Tracing is "off" or "both" && !Stopping.IsCancellationRequested)
+        {
+            results.Add(await MeasureExporterAsync(backend, workload, [.. backendArgs, "--OTEL_SDK_DISABLED", "true"], neighbourParallelism, settings, "exporter (tracing off)"));
+        }
+
+        return results;
+    }
+
+    private static async Task<CapacityResult> MeasureExporterAsync(string backend, Workload workload, string[] backendArgs, int? neighbourParallelism, CapacitySettings settings, string role)
     {
         if (workload.Neighbour is not { } delay)
         {
-            return await MeasureAsync(backend, workload, "exporter", async () => await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency), settings);
+            return await MeasureAsync(backend, workload, role, async () => await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency), settings);
         }
 
         await using var neighbour = await NeighbourSubscriber.StartAsync(delay);
-        return await MeasureAsync(backend, workload, "exporter", async () => await ExporterTarget.StartAsync([.. backendArgs, .. neighbour.TriggerArgs(neighbourParallelism)], workload, settings.Concurrency), settings);
+        return await MeasureAsync(backend, workload, role, async () => await ExporterTarget.StartAsync([.. backendArgs, .. neighbour.TriggerArgs(neighbourParallelism)], workload, settings.Concurrency), settings);
     }
 
     private static string Prefix() => $"cap{Guid.NewGuid():N}"[..11];

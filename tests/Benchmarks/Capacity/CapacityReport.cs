@@ -23,10 +23,14 @@ internal static class CapacityReport
         text.AppendLine("|---|---|---|---:|---:|---:|---:|");
         foreach (var group in results.Where(r => !IsNeighbourRun(r)).GroupBy(r => (r.Backend, r.Workload)))
         {
-            var floor = group.FirstOrDefault(r => r.Role != "exporter");
-            var exporter = group.FirstOrDefault(r => r.Role == "exporter");
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {group.Key.Backend} | {group.Key.Workload} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {Ratio(exporter, floor)} | {Cpu(exporter)} |");
+            var floor = group.FirstOrDefault(r => r.Role.StartsWith("floor: ", StringComparison.Ordinal));
+            foreach (var exporter in group.Where(r => r.Role.StartsWith("exporter", StringComparison.Ordinal)))
+            {
+                // "exporter" is the default run; "exporter (tracing off)" and the like are variants of it, each on its own row.
+                var variant = exporter.Role == "exporter" ? string.Empty : exporter.Role["exporter".Length..];
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {group.Key.Backend} | {group.Key.Workload}{variant} | {floor?.Role["floor: ".Length..]} | {Rate(floor)} | {Rate(exporter)} | {Ratio(exporter, floor)} | {Cpu(exporter)} |");
+            }
         }
 
         var neighbours = results.Where(IsNeighbourRun).GroupBy(r => r.Backend).ToList();

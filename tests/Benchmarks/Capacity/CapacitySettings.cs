@@ -6,6 +6,12 @@ internal sealed record CapacitySettings
     /// <summary>Operations in flight at most, like wrk's connections (16; one load thread).</summary>
     public int Concurrency { get; init; } = 16;
 
+    /// <summary>
+    /// Which exporter runs per workload (<c>--tracing</c>): <c>default</c> (spans and exemplars as shipped), <c>off</c>
+    /// (<c>OTEL_SDK_DISABLED=true</c>), or <c>both</c>, one after the other.
+    /// </summary>
+    public string Tracing { get; init; } = "default";
+
     /// <summary>Whether each workload's floor is measured beside the exporter (off: <c>--no-floor</c>).</summary>
     public bool Floors { get; init; } = true;
 
