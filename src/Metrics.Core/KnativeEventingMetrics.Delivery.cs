@@ -88,7 +88,7 @@ public sealed partial class KnativeEventingMetrics
             var boundType = eventType is null ? null : EventTypes.Bound(eventType);
             _dispatchActive.Add(1, TriggerTags(trigger));
             var destination = trigger.DestinationOf(target);
-            var span = DispatchAttempt.StartSpan(trigger, destination, parent, resends);
+            var span = DispatchAttempt.StartSpan(trigger, target, destination, parent, resends);
             return new DispatchAttempt(this, trigger, destination, boundType, Stopwatch.GetTimestamp(), span, parent);
         }
         catch (Exception ex)

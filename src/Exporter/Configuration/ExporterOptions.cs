@@ -39,6 +39,12 @@ internal sealed class ExporterOptions
     public double MinRequestBodyBytesPerSecond { get; set; } = 240;
 
     /// <summary>
+    /// Whether the exporter makes spans (docs/tracing.md): on by default, for exemplars and the live view's event trails; off
+    /// (<c>--Exporter:Tracing false</c>) no span, no exemplar and no trail, and the sender's trace context is passed on unchanged.
+    /// </summary>
+    public bool Tracing { get; set; } = true;
+
+    /// <summary>
     /// How many recent traces the live view keeps for "where did my event go" (each at most 64 spans; 0 keeps none). Bounded
     /// memory: about 0.5 KiB a span, so the default 1,000 traces of a typical 8 spans hold about 4 MiB, at most 32 MiB.
     /// </summary>

@@ -19,6 +19,9 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// <summary>The exporter's services, in the order an event passes through them.</summary>
 internal static class ExporterServices
 {
+    /// <summary>The share of events without a sampled sender context that are traced by default (docs/tracing.md).</summary>
+    public const double DefaultSampleRatio = 0.1;
+
     public static void AddExporterServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -83,6 +86,7 @@ internal static class ExporterServices
         // parentbased_always_on unless OTEL_TRACES_SAMPLER says otherwise), so that latencies carry exemplars: trace-based
         // unless OTEL_METRICS_EXEMPLAR_FILTER says otherwise. OTEL_SDK_DISABLED turns all of it off (the SDK reads it).
         var exemplarFilterSet = !string.IsNullOrEmpty(configuration["OTEL_METRICS_EXEMPLAR_FILTER"]);
+        var tracing = configuration.GetValue($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.Tracing)}", defaultValue: true);
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("knative-eventing-metrics-exporter"))
             .WithMetrics(metrics =>
@@ -93,9 +97,19 @@ internal static class ExporterServices
                     metrics.SetExemplarFilter(ExemplarFilterType.TraceBased);
                 }
             })
-            .WithTracing(tracing => tracing
-                .AddKnativeEventingInstrumentation()
-                .AddProcessor(sp => new TrailRecorder(sp.GetRequiredService<EventTrails>())));
+            .WithTracing(builder =>
+            {
+                if (tracing)
+                {
+                    builder.AddKnativeEventingInstrumentation().AddProcessor(sp => new TrailRecorder(sp.GetRequiredService<EventTrails>()));
+                    if (string.IsNullOrEmpty(configuration["OTEL_TRACES_SAMPLER"]))
+                    {
+                        // Every event its sender sampled, and one in ten of the others: eight spans an event cost a quarter of
+                        // the embedded capacity when every event was sampled (docs/performance.md); OTEL_TRACES_SAMPLER overrides.
+                        builder.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(DefaultSampleRatio)));
+                    }
+                }
+            });
         services.AddSingleton(sp => new EventTrails(sp.GetRequiredService<IOptions<ExporterOptions>>().Value.TrailCapacity));
         services.AddOptions<OpenTelemetry.Exporter.PrometheusAspNetCoreOptions>().Configure<IOptions<ExporterOptions>>((prometheus, exporter) =>
         {

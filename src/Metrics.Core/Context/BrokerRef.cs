@@ -22,7 +22,15 @@ public sealed class BrokerRef : IEquatable<BrokerRef>
         IngressDestination = ingressDestination is null
             ? $"broker:{name}.{@namespace}"
             : KubernetesName.Validate(ingressDestination, nameof(ingressDestination));
+        IngressSpanName = $"{KnativeAttributes.OperationSend} {IngressDestination}";
+        PublishSpanName = $"{SpanAttributes.OperationPublish} {IngressDestination}";
     }
+
+    /// <summary>The ingress span's name (built once, not per request).</summary>
+    internal string IngressSpanName { get; }
+
+    /// <summary>The publish span's name (built once, not per event).</summary>
+    internal string PublishSpanName { get; }
 
     /// <summary>The broker's namespace.</summary>
     public string Namespace { get; }

@@ -19,6 +19,10 @@ public sealed class TriggerRef : IEquatable<TriggerRef>
         SubscriberDestination = $"trigger:{name}.{broker.Namespace}";
         DeadLetterDestination = $"deadletter:{name}.{broker.Namespace}";
         ReplyDestination = $"reply:{name}.{broker.Namespace}";
+        ProcessSpanName = $"{KnativeAttributes.OperationProcess} {SubscriberDestination}";
+        SubscriberSpanName = $"{KnativeAttributes.OperationSend} {SubscriberDestination}";
+        DeadLetterSpanName = $"{KnativeAttributes.OperationSend} {DeadLetterDestination}";
+        ReplySpanName = $"{KnativeAttributes.OperationSend} {ReplyDestination}";
     }
 
     /// <summary>The broker.</summary>
@@ -47,6 +51,23 @@ public sealed class TriggerRef : IEquatable<TriggerRef>
         DispatchTarget.DeadLetterSink => DeadLetterDestination,
         DispatchTarget.Reply => ReplyDestination,
         _ => SubscriberDestination,
+    };
+
+    /// <summary>The process span's name (built once, not per event).</summary>
+    internal string ProcessSpanName { get; }
+
+    internal string SubscriberSpanName { get; }
+
+    internal string DeadLetterSpanName { get; }
+
+    internal string ReplySpanName { get; }
+
+    /// <summary>The attempt span's name for <paramref name="target"/>: <c>send {destination}</c>.</summary>
+    internal string AttemptSpanName(DispatchTarget target) => target switch
+    {
+        DispatchTarget.DeadLetterSink => DeadLetterSpanName,
+        DispatchTarget.Reply => ReplySpanName,
+        _ => SubscriberSpanName,
     };
 
     /// <inheritdoc/>

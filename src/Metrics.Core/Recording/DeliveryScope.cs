@@ -162,7 +162,7 @@ public sealed class DeliveryScope
         tags.Add(KnativeAttributes.TriggerName, trigger.Name);
         KnativeEventingTracing.AddEvent(ref tags, trace.EventId, eventType, eventSource, trace.EventSubject);
         return KnativeEventingTracing.Start(
-            $"{KnativeAttributes.OperationProcess} {trigger.SubscriberDestination}",
+            trigger.ProcessSpanName,
             ActivityKind.Consumer,
             trace.Parent.ActivityContext,
             tags,

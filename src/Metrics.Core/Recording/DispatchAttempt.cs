@@ -88,7 +88,7 @@ public struct DispatchAttempt
         }
     }
 
-    internal static Activity? StartSpan(TriggerRef trigger, string destination, PropagationContext parent, int resends)
+    internal static Activity? StartSpan(TriggerRef trigger, DispatchTarget target, string destination, PropagationContext parent, int resends)
     {
         if (!KnativeEventingTracing.Source.HasListeners())
         {
@@ -104,6 +104,6 @@ public struct DispatchAttempt
         }
 
         return KnativeEventingTracing.Start(
-            $"{KnativeAttributes.OperationSend} {destination}", ActivityKind.Client, parent.ActivityContext, tags, becomeCurrent: false);
+            trigger.AttemptSpanName(target), ActivityKind.Client, parent.ActivityContext, tags, becomeCurrent: false);
     }
 }

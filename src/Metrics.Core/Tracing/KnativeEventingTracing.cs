@@ -108,7 +108,7 @@ public static class KnativeEventingTracing
         }
 
         return Start(
-            $"{SpanAttributes.OperationIngress} {broker.IngressDestination}", ActivityKind.Server, parent.ActivityContext, tags, becomeCurrent: true);
+            broker.IngressSpanName, ActivityKind.Server, parent.ActivityContext, tags, becomeCurrent: true);
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public static class KnativeEventingTracing
         var tags = BrokerTags(SpanAttributes.OperationPublish, SpanAttributes.OperationTypeSend, broker.IngressDestination, broker);
         AddEvent(ref tags, eventId, eventType, eventSource, eventSubject);
         return Start(
-            $"{SpanAttributes.OperationPublish} {broker.IngressDestination}",
+            broker.PublishSpanName,
             ActivityKind.Producer,
             default,
             tags,

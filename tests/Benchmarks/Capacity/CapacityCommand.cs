@@ -26,7 +26,7 @@ internal static class CapacityCommand
         var p99 = new Option<double>("--p99") { Description = "p99 latency bound, ms", DefaultValueFactory = _ => 100 };
         var output = new Option<string>("--out") { Description = "folder for capacity.md and the plots", DefaultValueFactory = _ => Path.Combine("BenchmarkDotNet.Artifacts", "capacity") };
         var noFloor = new Option<bool>("--no-floor") { Description = "measure the exporter only, without its floor (for a quick rerun of one row)" };
-        var tracing = new Option<string>("--tracing") { Description = "default (spans and exemplars as shipped), off (OTEL_SDK_DISABLED), or both", DefaultValueFactory = _ => "default" };
+        var tracing = new Option<string>("--tracing") { Description = "default (spans and exemplars as shipped), off (--Exporter:Tracing false), or both", DefaultValueFactory = _ => "default" };
         tracing.AcceptOnlyFromAmong("default", "off", "both");
         var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output, noFloor, tracing };
         var parse = command.Parse(args);
@@ -140,7 +140,7 @@ internal static class CapacityCommand
 
         if (settings.Tracing is "off" or "both" && !Stopping.IsCancellationRequested)
         {
-            results.Add(await MeasureExporterAsync(backend, workload, [.. backendArgs, "--OTEL_SDK_DISABLED", "true"], neighbourParallelism, settings, "exporter (tracing off)"));
+            results.Add(await MeasureExporterAsync(backend, workload, [.. backendArgs, "--Exporter:Tracing", "false"], neighbourParallelism, settings, "exporter (tracing off)"));
         }
 
         return results;

@@ -8,7 +8,7 @@ internal sealed record CapacitySettings
 
     /// <summary>
     /// Which exporter runs per workload (<c>--tracing</c>): <c>default</c> (spans and exemplars as shipped), <c>off</c>
-    /// (<c>OTEL_SDK_DISABLED=true</c>), or <c>both</c>, one after the other.
+    /// (<c>--Exporter:Tracing false</c>), or <c>both</c>, one after the other.
     /// </summary>
     public string Tracing { get; init; } = "default";
 
