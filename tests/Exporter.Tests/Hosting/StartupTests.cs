@@ -18,6 +18,8 @@ public sealed partial class StartupTests
     [InlineData("--Exporter:KeepAliveTimeout", "PT0S", "Exporter:KeepAliveTimeout")]
     [InlineData("--Exporter:MaxConnections", "0", "Exporter:MaxConnections")]
     [InlineData("--Exporter:MinRequestBodyBytesPerSecond", "-1", "Exporter:MinRequestBodyBytesPerSecond")]
+    [InlineData("--Exporter:TrailCapacity", "-1", "Exporter:TrailCapacity")]
+    [InlineData("--Exporter:TrailCapacity", "100001", "Exporter:TrailCapacity")]
     public async Task A_bad_listener_url_fails_at_startup_naming_the_setting(string option, string value, string setting)
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(

@@ -15,6 +15,7 @@ public sealed class TracingSettingsTests
     [Theory]
     [InlineData("OTEL_TRACES_SAMPLER", "always_off", false)]
     [InlineData("OTEL_SDK_DISABLED", "true", true)]
+    [InlineData("Exporter:Tracing", "false", true)]
     public async Task The_subscriber_continues_the_senders_trace_whatever_is_recorded(string setting, string value, bool passedOnAsIs)
     {
         await using var subscriber = await CountingSubscriber.StartAsync();
