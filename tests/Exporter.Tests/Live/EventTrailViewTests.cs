@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Knative.Eventing.Metrics.Exporter.Tests.Tracing;
 using System.Net;
 using System.Text.Json;
 using Knative.Eventing.Metrics.TestInfrastructure;
@@ -19,16 +19,10 @@ public sealed class EventTrailViewTests
         var chromium = ExternalTool.Require("chromium", "chromium");
         await using var subscriber = await CountingSubscriber.StartAsync();
         subscriber.FailFirstAttempts = 1;
-        var key = "--Broker:Triggers:8:";
         await using var exporter = await RunningExporter.StartAsync(
-            "--players", "0",
-            key + "Name", "traced", key + "Namespace", "demo", key + "Broker", "default",
-            key + "Filter:Attributes:type", "trace.test",
-            key + "Subscriber", subscriber.Url,
-            key + "Delivery:Retry", "2", key + "Delivery:BackoffDelay", "PT0.05S");
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", "where-1", "trace.test", "/trace", "{}"u8.ToArray());
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            ["--players", "0", .. TracedTrigger.Args(subscriber.Url, ("Retry", "2"), ("BackoffDelay", "PT0.05S"))]);
+        var (request, traceId, _) = TracedTrigger.Event(exporter.IngressUrl, "where-1");
+        using var sent = request;
         using (var accepted = await exporter.Http.SendAsync(request))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
@@ -17,23 +16,19 @@ public sealed class ExemplarTests
     public async Task Prometheus_stores_exemplars_of_every_latency_with_the_senders_trace_ids()
     {
         await using var subscriber = await CountingSubscriber.StartAsync();
-        var key = "--Broker:Triggers:8:";
-        await using var exporter = await RunningExporter.StartAsync(
-            "--players", "0",
-            key + "Name", "traced", key + "Namespace", "demo", key + "Broker", "default",
-            key + "Filter:Attributes:type", "trace.test",
-            key + "Subscriber", subscriber.Url);
+        await using var exporter = await RunningExporter.StartAsync(["--players", "0", .. TracedTrigger.Args(subscriber.Url)]);
         await using var prometheus = await PrometheusServer.StartAsync(new Uri(exporter.MetricsUrl).Authority, []);
 
         var sent = new HashSet<string>();
         for (var n = 0; n < Events; n++)
         {
-            var traceId = ActivityTraceId.CreateRandom().ToHexString();
+            var (request, traceId, _) = TracedTrigger.Event(exporter.IngressUrl, $"ex-{n}");
             sent.Add(traceId);
-            using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", $"ex-{n}", "trace.test", "/trace", "{}"u8.ToArray());
-            request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-            using var accepted = await exporter.Http.SendAsync(request);
-            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            using (request)
+            using (var accepted = await exporter.Http.SendAsync(request))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            }
         }
 
         string[] latencies =
@@ -67,9 +62,8 @@ public sealed class ExemplarTests
     {
         string[] args = filter is null ? ["--players", "0"] : ["--players", "0", "--OTEL_METRICS_EXEMPLAR_FILTER", filter];
         await using var exporter = await RunningExporter.StartAsync(args);
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", "ex-1", "trace.test", "/trace", "{}"u8.ToArray());
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var (request, traceId, _) = TracedTrigger.Event(exporter.IngressUrl, "ex-1");
+        using var sent = request;
         using (var accepted = await exporter.Http.SendAsync(request))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
@@ -17,12 +16,10 @@ public sealed class ShutdownFlushTests
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var subscriber = await CountingSubscriber.StartAsync();
         var ports = FreePorts.Take(2);
-        var key = "--Broker:Triggers:8:";
         await using var exporter = await ExporterBuildOutput.StartListeningAsync(
             [
                 "--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}", "--players", "0",
-                key + "Name", "traced", key + "Namespace", "demo", key + "Broker", "default",
-                key + "Filter:Attributes:type", "trace.test", key + "Subscriber", subscriber.Url,
+                .. TracedTrigger.Args(subscriber.Url),
             ],
             new Dictionary<string, string>
             {
@@ -30,10 +27,9 @@ public sealed class ShutdownFlushTests
                 ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf",
                 ["OTEL_BSP_SCHEDULE_DELAY"] = "600000",
             });
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
         using var http = new HttpClient();
-        using var request = BinaryCloudEvent.Post($"http://127.0.0.1:{ports[0]}/demo/default", "last-1", "trace.test", "/trace", "{}"u8.ToArray());
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var (request, traceId, _) = TracedTrigger.Event($"http://127.0.0.1:{ports[0]}", "last-1");
+        using var sent = request;
         using (var accepted = await http.SendAsync(request))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

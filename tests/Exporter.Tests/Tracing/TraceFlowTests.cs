@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Knative.Eventing.Metrics.Exporter.Tests.Broker;
 using Knative.Eventing.Metrics.TestInfrastructure;
@@ -12,7 +11,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Tracing;
 /// </summary>
 public abstract class TraceFlowTests
 {
-    private const string Trigger = "traced";
+    private const string Trigger = TracedTrigger.Name;
 
     /// <summary>The exporter arguments that select the backend, with a prefix of this test's own.</summary>
     protected abstract string[] BackendArgs(string prefix);
@@ -23,26 +22,22 @@ public abstract class TraceFlowTests
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var subscriber = await CountingSubscriber.StartAsync();
         subscriber.FailFirstAttempts = 1;
-        var key = "--Broker:Triggers:8:";
         await using var exporter = await RunningExporter.StartAsync(
         [
             "--players", "0",
             .. BackendArgs($"kem{Guid.NewGuid():N}"[..12]),
-            key + "Name", Trigger, key + "Namespace", "demo", key + "Broker", "default",
-            key + "Filter:Attributes:type", "trace.test",
-            key + "Subscriber", subscriber.Url,
-            key + "Delivery:Retry", "2", key + "Delivery:BackoffDelay", "PT0.01S",
+            .. TracedTrigger.Args(subscriber.Url, ("Retry", "2"), ("BackoffDelay", "PT0.01S")),
             "--OTEL_EXPORTER_OTLP_ENDPOINT", receiver.Endpoint,
             "--OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
             "--OTEL_BSP_SCHEDULE_DELAY", "100",
         ]);
-        var sender = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
-        using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", "traced-1", "trace.test", "/trace", "{}"u8.ToArray());
-        request.Headers.Add("traceparent", $"00-{sender.TraceId}-{sender.SpanId}-01");
-        using var accepted = await exporter.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var (request, traceId, senderSpanId) = TracedTrigger.Event(exporter.IngressUrl, "traced-1");
+        using (request)
+        using (var accepted = await exporter.Http.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
 
-        var traceId = sender.TraceId.ToHexString();
         var spans = await receiver.WaitForSpansAsync(
             s => s.Any(x => x.Name == $"process trigger:{Trigger}.demo" && x.TraceId == traceId)
                 && s.Any(x => x.Name == "send broker:default.demo" && x.TraceId == traceId)
@@ -52,7 +47,7 @@ public abstract class TraceFlowTests
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
 
         var server = Assert.Single(trace, s => s.Name == "send broker:default.demo");
-        Assert.Equal((OtlpSpan.Server, sender.SpanId.ToHexString(), 202L), (server.Kind, server.ParentSpanId, server["http.response.status_code"]));
+        Assert.Equal((OtlpSpan.Server, senderSpanId, 202L), (server.Kind, server.ParentSpanId, server["http.response.status_code"]));
         Assert.Equal("traced-1", server["cloudevents.event_id"]);
         var producer = Assert.Single(trace, s => s.Name == "publish broker:default.demo");
         Assert.Equal((OtlpSpan.Producer, server.SpanId), (producer.Kind, producer.ParentSpanId));

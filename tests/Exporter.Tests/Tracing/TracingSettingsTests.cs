@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Knative.Eventing.Metrics.TestInfrastructure;
 
@@ -19,16 +18,9 @@ public sealed class TracingSettingsTests
     public async Task The_subscriber_continues_the_senders_trace_whatever_is_recorded(string setting, string value, bool passedOnAsIs)
     {
         await using var subscriber = await CountingSubscriber.StartAsync();
-        var key = "--Broker:Triggers:8:";
-        await using var exporter = await RunningExporter.StartAsync(
-            "--players", "0", $"--{setting}", value,
-            key + "Name", "traced", key + "Namespace", "demo", key + "Broker", "default",
-            key + "Filter:Attributes:type", "trace.test",
-            key + "Subscriber", subscriber.Url);
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var spanId = ActivitySpanId.CreateRandom().ToHexString();
-        using var request = BinaryCloudEvent.Post($"{exporter.IngressUrl}/demo/default", "off-1", "trace.test", "/trace", "{}"u8.ToArray());
-        request.Headers.Add("traceparent", $"00-{traceId}-{spanId}-01");
+        await using var exporter = await RunningExporter.StartAsync(["--players", "0", $"--{setting}", value, .. TracedTrigger.Args(subscriber.Url)]);
+        var (request, traceId, spanId) = TracedTrigger.Event(exporter.IngressUrl, "off-1");
+        using var sent = request;
         using (var accepted = await exporter.Http.SendAsync(request))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

@@ -19,16 +19,8 @@ public static class CloudEventDeliveryExtensions
     /// <returns>The scope of this event and trigger.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="metrics"/>, <paramref name="trigger"/> or <paramref name="cloudEvent"/> is
     /// null.</exception>
-    public static DeliveryScope BeginDelivery(this KnativeEventingMetrics metrics, TriggerRef trigger, CloudEvent cloudEvent)
-    {
-        ArgumentNullException.ThrowIfNull(metrics);
-        ArgumentNullException.ThrowIfNull(cloudEvent);
-        return metrics.BeginDelivery(
-            trigger,
-            cloudEvent.Type,
-            KnativeArrivalTime.Parse(cloudEvent[KnativeArrivalTime.AttributeName]),
-            cloudEvent.Source?.ToString());
-    }
+    public static DeliveryScope BeginDelivery(this KnativeEventingMetrics metrics, TriggerRef trigger, CloudEvent cloudEvent) =>
+        BeginDelivery(metrics, trigger, cloudEvent, default);
 
     /// <summary>
     /// Begins following <paramref name="cloudEvent"/> as the other overload does, and starts its process span as a child of
