@@ -7,7 +7,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Tracing;
 /// Latencies recorded inside a sampled span carry exemplars: a real Prometheus with exemplar storage, scraping the exporter in
 /// OpenMetrics, returns exemplars on the ingress, queue, process and dispatch durations whose trace ids are the senders'.
 /// </summary>
-[Trait("Category", "Unit")]
+[Trait("Category", "Integration")]
 public sealed class ExemplarTests
 {
     private const int Events = 5;
@@ -53,30 +53,5 @@ public sealed class ExemplarTests
                 Assert.InRange(e.Value, 0, 30);
             });
         }
-    }
-
-    [Theory]
-    [InlineData(null, true)]
-    [InlineData("always_off", false)]
-    public async Task The_exemplar_filter_is_trace_based_unless_OTEL_METRICS_EXEMPLAR_FILTER_says_otherwise(string? filter, bool expected)
-    {
-        string[] args = filter is null ? ["--players", "0"] : ["--players", "0", "--OTEL_METRICS_EXEMPLAR_FILTER", filter];
-        await using var exporter = await RunningExporter.StartAsync(args);
-        var (request, traceId, _) = TracedTrigger.Event(exporter.IngressUrl, "ex-1");
-        using var sent = request;
-        using (var accepted = await exporter.Http.SendAsync(request))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        }
-
-        using var scrape = new HttpRequestMessage(HttpMethod.Get, $"{exporter.MetricsUrl}/metrics");
-        scrape.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
-        using var response = await exporter.Http.SendAsync(scrape);
-        var text = await response.Content.ReadAsStringAsync();
-        var ingress = text.Split('\n').Where(l => l.StartsWith("kn_eventing_ingress_duration_seconds_bucket", StringComparison.Ordinal)).ToList();
-
-        Assert.NotEmpty(ingress);
-        Assert.Equal(expected, ingress.Any(l => l.Contains($"trace_id=\"{traceId}\"", StringComparison.Ordinal)));
-        Assert.Equal(expected, text.Contains("# {trace_id=", StringComparison.Ordinal));
     }
 }
