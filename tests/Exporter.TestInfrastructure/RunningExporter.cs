@@ -33,7 +33,18 @@ public sealed class RunningExporter : IAsyncDisposable
     {
         string[] args = ["--ingress-url", "http://127.0.0.1:0", "--metrics-url", "http://127.0.0.1:0", .. extraArgs];
         var app = ExporterHost.Build(args);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A start that fails (the tests of bad settings) must not leave its providers listening in this process: their
+            // ActivityListeners would record every later test's spans.
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new RunningExporter(app, new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
     }
 

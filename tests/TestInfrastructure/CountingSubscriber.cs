@@ -50,6 +50,12 @@ public sealed class CountingSubscriber : IAsyncDisposable
     /// <summary>The first this many requests for each event id are answered 503 (uncounted): a subscriber that fails first attempts.</summary>
     public int FailFirstAttempts { get; set; }
 
+    /// <summary>
+    /// Whether each request's <c>traceparent</c> is kept for <see cref="TraceParentsOf"/> (off by default: a load test's
+    /// hundred thousand events would hold megabytes in the test process, whose heap the memory checks read).
+    /// </summary>
+    public bool RecordTraceParents { get; set; }
+
     /// <summary>The <c>traceparent</c> header of every request for the event <paramref name="id"/> (failed ones included), in order.</summary>
     public IReadOnlyList<string> TraceParentsOf(string id) => _traceParents.TryGetValue(id, out var values) ? [.. values] : [];
 
@@ -97,8 +103,12 @@ public sealed class CountingSubscriber : IAsyncDisposable
             Interlocked.Increment(ref subscriber._arrived);
             await Volatile.Read(ref subscriber._open).Task.WaitAsync(context.RequestAborted);
             var id = context.Request.Headers["ce-id"].ToString();
-            subscriber._traceParents.GetOrAdd(id, _ => new()).Enqueue(context.Request.Headers.TraceParent.ToString());
-            if (subscriber._attempts.AddOrUpdate(id, 1, (_, c) => c + 1) <= subscriber.FailFirstAttempts)
+            if (subscriber.RecordTraceParents)
+            {
+                subscriber._traceParents.GetOrAdd(id, _ => new()).Enqueue(context.Request.Headers.TraceParent.ToString());
+            }
+
+            if (subscriber.FailFirstAttempts > 0 && subscriber._attempts.AddOrUpdate(id, 1, (_, c) => c + 1) <= subscriber.FailFirstAttempts)
             {
                 return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
             }

@@ -21,6 +21,7 @@ public abstract class TraceFlowTests
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var subscriber = await CountingSubscriber.StartAsync();
+        subscriber.RecordTraceParents = true;
         subscriber.FailFirstAttempts = 1;
         await using var exporter = await RunningExporter.StartAsync(
         [

@@ -8,7 +8,7 @@ namespace Knative.Eventing.Metrics.Exporter.Tests.Tracing;
 /// recorded and the context still reaches the subscriber; with the SDK disabled no span is made and the subscriber gets the
 /// sender's context unchanged.
 /// </summary>
-[Trait("Category", "Unit")]
+[Trait("Category", "Integration")]
 public sealed class TracingSettingsTests
 {
     [Theory]
@@ -18,10 +18,18 @@ public sealed class TracingSettingsTests
     public async Task The_subscriber_continues_the_senders_trace_whatever_is_recorded(string setting, string value, bool passedOnAsIs)
     {
         await using var subscriber = await CountingSubscriber.StartAsync();
-        await using var exporter = await RunningExporter.StartAsync(["--players", "0", $"--{setting}", value, .. TracedTrigger.Args(subscriber.Url)]);
-        var (request, traceId, spanId) = TracedTrigger.Event(exporter.IngressUrl, "off-1");
+        subscriber.RecordTraceParents = true;
+        // Its own process: ActivityListeners are process-wide, so no other test's exporter may take part in this one's spans.
+        var ports = FreePorts.Take(2);
+        await using var exporter = await ExporterBuildOutput.StartListeningAsync(
+        [
+            "--ingress-url", $"http://127.0.0.1:{ports[0]}", "--metrics-url", $"http://127.0.0.1:{ports[1]}", "--players", "0",
+            $"--{setting}", value, .. TracedTrigger.Args(subscriber.Url),
+        ]);
+        using var http = new HttpClient();
+        var (request, traceId, spanId) = TracedTrigger.Event($"http://127.0.0.1:{ports[0]}", "off-1");
         using var sent = request;
-        using (var accepted = await exporter.Http.SendAsync(request))
+        using (var accepted = await http.SendAsync(request))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
