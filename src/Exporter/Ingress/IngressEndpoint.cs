@@ -33,6 +33,7 @@ internal static class IngressEndpoint
         IOptions<BrokerOptions> options)
     {
         var start = Stopwatch.GetTimestamp();
+        var startedUtc = DateTime.UtcNow;
         var brokerRef = model.Find(@namespace, broker);
         if (brokerRef is null)
         {
@@ -48,6 +49,7 @@ internal static class IngressEndpoint
         // publish spans are its children. Baggage goes on with the events.
         var parent = context.Request.ReadTraceContext(read.Succeeded ? read.Events : null);
         using var span = KnativeEventingTracing.StartIngress(brokerRef, parent, read.Succeeded ? read.Events.Count : null);
+        span?.SetStartTime(startedUtc); // from the request's arrival, as kn.eventing.ingress.duration: the body read is part of it
         OpenTelemetry.Baggage.Current = parent.Baggage;
         if (!read.Succeeded)
         {
