@@ -78,15 +78,24 @@ public sealed class ExporterReplicas : IAsyncDisposable
     }
 
     /// <summary>SIGKILLs a replica (no drain, no ack or commit of what it holds).</summary>
-    public async Task KillAsync(int replica)
+    /// <returns>What it printed before it died (its <see cref="OutputOf"/> is empty from now on).</returns>
+    public async Task<string> KillAsync(int replica)
     {
-        if (_processes[replica] is { } process)
+        if (_processes[replica] is not { } process)
         {
-            await process.KillAsync();
-            await process.DisposeAsync();
-            _processes[replica] = null;
+            return string.Empty;
         }
+
+        await process.KillAsync();
+        var output = process.Output;
+        await process.DisposeAsync();
+        _processes[replica] = null;
+        return output;
     }
+
+    /// <summary>The lines of <paramref name="output"/> about consumer groups (assignments, revocations, failing commits), for a test's log.</summary>
+    public static string ConsumerGroupLines(string output) =>
+        string.Join("\n", output.Split('\n').Where(line => line.Contains("Consumer group ", StringComparison.Ordinal) || line.StartsWith("--- replica", StringComparison.Ordinal)).Select(line => line.TrimEnd()));
 
     /// <summary>Starts a (killed) replica again on its ports and waits until its ingress listens.</summary>
     public async Task StartAsync(int replica)

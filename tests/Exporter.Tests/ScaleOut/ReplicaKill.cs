@@ -1,3 +1,4 @@
+using Knative.Eventing.Metrics.Exporter.TestInfrastructure;
 using Knative.Eventing.Metrics.Exporter.Tests.Load;
 using Knative.Eventing.Metrics.TestInfrastructure;
 using Xunit.Abstractions;
@@ -24,8 +25,10 @@ internal static class ReplicaKill
             // enough here: a consumer that got its partitions late runs through their backlog in a burst, and a burst
             // after the last scrape whose offsets were committed is neither redelivered nor counted by anyone
             // (seen: leaderboard 28 scraped, ~470 handled after the scrape, 2026-11-27).
+            output.WriteLine($"killing replica {Killed} at {DateTime.Now:HH:mm:ss.fff}");
             var ownScrape = await scenario.Exporters.ScrapeAsync(Killed);
-            await scenario.Exporters.KillAsync(Killed);
+            var killedOutput = await scenario.Exporters.KillAsync(Killed);
+            output.WriteLine($"consumer groups of the killed replica:\n{ExporterReplicas.ConsumerGroupLines(killedOutput)}");
             foreach (var trigger in LoadScenario.Triggers)
             {
                 killedOutcomes[trigger] = ownScrape.Sum("kn_eventing_deliveries_total", ("kn_trigger_name", trigger));

@@ -208,6 +208,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
         Func<string, double>? killedReplicaOutcomes = null,
         Func<long>? faultRedelivery = null)
     {
+        _output.WriteLine($"{run}: load starts at {DateTime.Now:HH:mm:ss.fff}");
         var load = SendAtRateAsync(run, 300, TimeSpan.FromSeconds(30));
         var warmed = await Poll.UntilAsync(() => Task.FromResult(Subscriber.Received), r => r >= 1500 || load.IsCompleted, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
         Assert.True(warmed >= 1500, $"only {warmed} deliveries before the fault");
@@ -227,6 +228,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
             TimeSpan.FromSeconds(120),
             TimeSpan.FromMilliseconds(250));
         _output.WriteLine($"settled: {string.Join(", ", LoadScenario.Triggers.Select(t => $"{t} {Outcomes(scrapes, t)} (+{lost(t)} last scraped from a killed replica)"))}; subscriber {Subscriber.Received} requests, {Subscriber.Distinct} ids");
+        _output.WriteLine($"consumer groups (Kafka):\n{ExporterReplicas.ConsumerGroupLines(Exporters.Output)}");
         var missing = Enumerable.Range(0, (int)report.Requests).Select(n => $"{run}-{n}").Where(id => !Subscriber.Got(id)).Take(5).ToList();
         Assert.True(missing.Count == 0, $"accepted but never delivered: {string.Join(", ", missing)}");
         Assert.Equal(report.Requests, Subscriber.Distinct);

@@ -43,4 +43,14 @@ public sealed partial class KafkaTriggerConsumer
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Consumer group {Group}: closing failed")]
     private static partial void LogCloseFailed(ILogger logger, string group, Exception exception);
+
+    [LoggerMessage(
+        EventId = 211,
+        Level = LogLevel.Warning,
+        Message = "Consumer group {Group}: committing offsets fails ({Error}); "
+            + "what is handled until a commit succeeds is delivered again if the partitions move")]
+    private static partial void LogCommitsFailing(ILogger logger, string group, string error);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Consumer group {Group}: offsets are committed again after {Error}")]
+    private static partial void LogCommitsRecovered(ILogger logger, string group, string error);
 }

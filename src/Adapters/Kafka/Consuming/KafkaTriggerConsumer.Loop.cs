@@ -295,4 +295,30 @@ public sealed partial class KafkaTriggerConsumer
             LogCommitFailed(_logger, _group, KafkaErrorNames.Of(ex.Error.Code), ex);
         }
     }
+
+    /// <summary>
+    /// Every commit's result (librdkafka's periodic ones and ours), on the loop thread: a failure is logged once when the
+    /// commits start failing (not every interval) and once when they succeed again, since what is handled meanwhile is
+    /// what a rebalance or a crash delivers again.
+    /// </summary>
+    private void OnCommitted(CommittedOffsets committed)
+    {
+        var error = committed.Error.IsError
+            ? committed.Error.Code
+            : committed.Offsets.FirstOrDefault(o => o.Error.IsError)?.Error.Code;
+        if (error is { } code && code != ErrorCode.Local_NoOffset)
+        {
+            var name = KafkaErrorNames.Of(code);
+            if (_commitFailing != name)
+            {
+                _commitFailing = name;
+                LogCommitsFailing(_logger, _group, name);
+            }
+        }
+        else if (error is null && _commitFailing is { } was)
+        {
+            _commitFailing = null;
+            LogCommitsRecovered(_logger, _group, was);
+        }
+    }
 }

@@ -43,6 +43,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
     private TaskCompletionSource? _pauseApplied;
     private volatile int _loopThread;
     private bool _userPaused;
+    private string? _commitFailing; // the error of the periodic commits failing since the last one that succeeded
     private bool _saturated; // the loop thread's: unordered, at the limit for longer than SaturationGrace: partitions paused
 
     private KafkaTriggerConsumer(
@@ -69,6 +70,7 @@ public sealed partial class KafkaTriggerConsumer : IAsyncDisposable
         var builder = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
+            .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
             .SetErrorHandler((_, error) =>
             {
                 LogClientError(_logger, _group, KafkaErrorNames.Of(error.Code), error.Reason);
