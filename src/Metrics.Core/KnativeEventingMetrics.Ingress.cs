@@ -43,6 +43,52 @@ public sealed partial class KnativeEventingMetrics
         }
     }
 
+    /// <summary>
+    /// Records a request the ingress refused before storing anything because of who sent it, in
+    /// <c>kn.eventing.ingress.duration</c>: 401 <see cref="ErrorTypes.Unauthenticated"/> or 403 <see cref="ErrorTypes.Forbidden"/>,
+    /// with the EventPolicy that refused the event when one matched the sender (<c>kn.eventpolicy.name</c>). One
+    /// measurement per request: a refused request's events are not counted one by one (the ingress may not have read them).
+    /// </summary>
+    /// <param name="broker">The broker.</param>
+    /// <param name="eventType">The CloudEvent type, when the request carried exactly one event that was read.</param>
+    /// <param name="duration">From the request's arrival to the refusal.</param>
+    /// <param name="statusCode">The HTTP status answered (401, 403).</param>
+    /// <param name="errorType">Why (<see cref="ErrorTypes.Unauthenticated"/>, <see cref="ErrorTypes.Forbidden"/>).</param>
+    /// <param name="policy">The policy that refused it, if one matched the sender; bounded to a finite set per process.</param>
+    public void RecordIngressRefused(BrokerRef broker, string? eventType, TimeSpan duration, int statusCode, string errorType, string? policy = null)
+    {
+        try
+        {
+            ArgumentNullException.ThrowIfNull(broker);
+            ArgumentException.ThrowIfNullOrEmpty(errorType);
+            if (!_ingressDuration.Enabled)
+            {
+                return;
+            }
+
+            var tags = new TagList
+            {
+                { MessagingSystem, MessagingSystemKnative },
+                { MessagingOperationName, OperationSend },
+                { MessagingDestinationName, broker.IngressDestination },
+                { BrokerName, broker.Name },
+                { BrokerNamespace, broker.Namespace },
+            };
+            AddEventType(ref tags, eventType);
+            AddResult(ref tags, statusCode, errorType);
+            if (!string.IsNullOrEmpty(policy))
+            {
+                tags.Add(EventPolicyName, _policies.Bound(policy));
+            }
+
+            _ingressDuration.Record(Seconds(duration), tags);
+        }
+        catch (Exception ex)
+        {
+            _failures.Report(nameof(RecordIngressRefused), ex);
+        }
+    }
+
     /// <summary>Counts one event rejected as not a valid CloudEvent in <c>kn.eventing.events.invalid</c> (at ingress: see <see
     /// cref="RecordInvalidMessage"/> for messages read back from the backend).</summary>
     /// <param name="broker">The broker that rejected it.</param>

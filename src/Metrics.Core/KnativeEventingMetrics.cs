@@ -15,10 +15,16 @@ namespace Knative.Eventing.Metrics;
 /// </summary>
 public sealed partial class KnativeEventingMetrics : IDisposable
 {
-    /// <summary>The most attributes one measurement carries (the <c>TagList</c> inline size).</summary>
+    /// <summary>
+    /// The most attributes one measurement of an accepted event or a delivery carries (the <c>TagList</c> inline size, so
+    /// recording allocates nothing); only a refusal by an EventPolicy (<see cref="RecordIngressRefused"/>) carries one more.
+    /// </summary>
     public const int MaxAttributesPerMeasurement = 8;
 
     private const int MaxErrorTypes = 64;
+
+    /// <summary>Distinct <c>kn.eventpolicy.name</c> values kept per process; later ones become <c>_other</c>.</summary>
+    private const int MaxEventPolicies = 100;
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
@@ -31,6 +37,7 @@ public sealed partial class KnativeEventingMetrics : IDisposable
     private readonly Counter<long> _eventsInvalid;
     private readonly CardinalityGuard? _eventSources;
     private readonly CardinalityGuard _errorTypes;
+    private readonly CardinalityGuard _policies;
     private readonly BacklogMonitor _backlog;
     private readonly ConsumerHealthMonitor _consumers = new();
     private readonly RecordingFailureLog _failures;
@@ -86,6 +93,7 @@ public sealed partial class KnativeEventingMetrics : IDisposable
             ? new CardinalityGuard(options.MaxEventSources, options.MaxAttributeValueLength)
             : null;
         _errorTypes = new CardinalityGuard(MaxErrorTypes, options.MaxAttributeValueLength);
+        _policies = new CardinalityGuard(MaxEventPolicies, options.MaxAttributeValueLength);
 
         _ingressDuration = _meter.CreateHistogram(KnativeEventingInstruments.IngressDuration);
         _processDuration = _meter.CreateHistogram(KnativeEventingInstruments.ProcessDuration);

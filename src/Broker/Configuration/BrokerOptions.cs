@@ -80,6 +80,10 @@ internal sealed class BrokerOptions
     public List<BrokerDefinition> Brokers { get; set; } = [];
 
     public List<TriggerDefinition> Triggers { get; set; } = [];
+
+    /// <summary>Sender authentication with OIDC tokens (Knative's <c>authentication-oidc</c>); off while <see cref="OidcOptions.Issuer"/>
+    /// is unset.</summary>
+    public OidcOptions Oidc { get; set; } = new();
 }
 
 /// <summary>A Broker resource.</summary>

@@ -37,10 +37,17 @@ internal sealed partial class KnativeManifests
     /// </summary>
     private static readonly string[] RoutingGroups = ["eventing.knative.dev", "messaging.knative.dev", "flows.knative.dev"];
 
-    private KnativeManifests(List<BrokerDeclaration> brokers, List<TriggerDeclaration> triggers, List<string> warnings)
+    private KnativeManifests(
+        List<BrokerDeclaration> brokers,
+        List<TriggerDeclaration> triggers,
+        List<Security.EventPolicy> policies,
+        FeaturesConfigMap? features,
+        List<string> warnings)
     {
         Brokers = brokers;
         Triggers = triggers;
+        Policies = policies;
+        Features = features;
         Warnings = warnings;
     }
 
@@ -48,13 +55,25 @@ internal sealed partial class KnativeManifests
 
     public IReadOnlyList<TriggerDeclaration> Triggers { get; }
 
+    /// <summary>The EventPolicies (<c>eventing.knative.dev/v1alpha1</c>).</summary>
+    public IReadOnlyList<Security.EventPolicy> Policies { get; }
+
+    /// <summary>Knative's <c>config-features</c>, when the manifests have it.</summary>
+    public FeaturesConfigMap? Features { get; }
+
     /// <summary>What was ignored as Knative ignores it, and the skipped documents, one line each.</summary>
     public IReadOnlyList<string> Warnings { get; }
 
-    /// <summary>Reads every manifest under <paramref name="paths"/> for the backend <paramref name="backend"/>.</summary>
+    /// <summary>
+    /// Reads every manifest under <paramref name="paths"/> for the backend <paramref name="backend"/>; EventPolicies only when
+    /// <paramref name="senderAuthentication"/> is on (Knative's webhook refuses them while <c>authentication-oidc</c> is disabled,
+    /// knative/eventing 8cf4c4b6 pkg/apis/eventing/v1alpha1/eventpolicy_validation.go:29-35).
+    /// </summary>
     /// <exception cref="ManifestException">A manifest cannot be run as written.</exception>
-    public static KnativeManifests Load(IEnumerable<string> paths, IEnumerable<string> resolve, string backend)
+    public static KnativeManifests Load(IEnumerable<string> paths, IEnumerable<string> resolve, string backend, bool senderAuthentication = false)
     {
+        var policies = new List<Security.EventPolicy>();
+        FeaturesConfigMap? features = null;
         var resolver = new DestinationResolver(resolve);
         var brokerClass = BackendFactory.BrokerClass(backend);
         var brokers = new List<BrokerDeclaration>();
@@ -68,6 +87,15 @@ internal sealed partial class KnativeManifests
             {
                 var apiVersion = root.String("apiVersion");
                 var kind = root.String("kind");
+                if (FeaturesConfigMap.Is(root))
+                {
+                    root.Where = $"{where} (ConfigMap {FeaturesConfigMap.Namespace}/{FeaturesConfigMap.Name})";
+                    features = features is null
+                        ? FeaturesConfigMap.Read(root)
+                        : throw root.Error("metadata.name", "config-features is defined twice");
+                    continue;
+                }
+
                 if (!Runs(apiVersion, kind))
                 {
                     skipped.Add($"{where} ({apiVersion} {kind} {Described(root)})");
@@ -85,6 +113,23 @@ internal sealed partial class KnativeManifests
                 }
 
                 root.Where = $"{where} ({kind} {ns}/{name})";
+                if (apiVersion == "eventing.knative.dev/v1alpha1" && kind == "EventPolicy")
+                {
+                    if (!senderAuthentication)
+                    {
+                        throw root.Error(
+                            "kind",
+                            "an EventPolicy needs sender authentication: give the token issuer with --oidc-issuer (Knative refuses " +
+                                "EventPolicies while authentication-oidc is disabled)");
+                    }
+
+                    metadata.StringMap("labels");
+                    metadata.StringMap("annotations");
+                    metadata.RejectUnknown("name, namespace, labels, annotations");
+                    policies.Add(EventPolicyManifest.Read(root, name, ns));
+                    continue;
+                }
+
                 if (apiVersion != "eventing.knative.dev/v1" || kind is not ("Broker" or "Trigger"))
                 {
                     throw root.Error(
@@ -93,12 +138,12 @@ internal sealed partial class KnativeManifests
                             $"(run subscribers yourself and map them with --resolve)");
                 }
 
-                metadata.StringMap("labels");
+                var labels = metadata.StringMap("labels") ?? new Dictionary<string, string>();
                 var annotations = metadata.StringMap("annotations") ?? new Dictionary<string, string>();
                 metadata.RejectUnknown("name, namespace, labels, annotations");
                 if (kind == "Broker")
                 {
-                    brokers.Add(BrokerManifest.Read(root, name, ns, annotations, brokerClass, resolver, deliveries));
+                    brokers.Add(BrokerManifest.Read(root, name, ns, annotations, brokerClass, resolver, deliveries) with { Labels = labels });
                 }
                 else
                 {
@@ -121,7 +166,17 @@ internal sealed partial class KnativeManifests
                 $"Triggers): {string.Join("; ", skipped)}");
         }
 
-        return new KnativeManifests(brokers, declarations, warnings);
+        if (features?.Oidc is { } oidc && oidc != senderAuthentication)
+        {
+            throw features.Data.Error(
+                FeaturesConfigMap.OidcKey,
+                oidc
+                    ? "is enabled: give the issuer of the senders' tokens with --oidc-issuer (Broker:Oidc:Issuer); " +
+                        "the exporter cannot ask a cluster for it"
+                    : "is disabled, but --oidc-issuer (Broker:Oidc:Issuer) turns sender authentication on: remove one of them");
+        }
+
+        return new KnativeManifests(brokers, declarations, policies, features, warnings);
     }
 
     /// <summary>Whether a document is read (Broker, Trigger) or refused (true), rather than skipped (false).</summary>

@@ -81,6 +81,24 @@ internal sealed class ManifestNode(YamlMappingNode node, string where, string pa
             : throw new ManifestException($"{Where}: {Field(key)}[{i}]: must be a mapping"))];
     }
 
+    /// <summary>A list of strings (a label requirement's values).</summary>
+    public IReadOnlyList<string>? StringList(string key)
+    {
+        if (Get(key) is not { } value)
+        {
+            return null;
+        }
+
+        if (value is not YamlSequenceNode sequence)
+        {
+            throw Error(key, "must be a list");
+        }
+
+        return [.. sequence.Children.Select((item, i) => item is YamlScalarNode scalar
+            ? scalar.Value ?? string.Empty
+            : throw new ManifestException($"{Where}: {Field(key)}[{i}]: must be a string"))];
+    }
+
     /// <summary>A mapping of strings to strings (labels, annotations, attribute filters).</summary>
     public IReadOnlyDictionary<string, string>? StringMap(string key)
     {

@@ -13,7 +13,11 @@ internal sealed record Declared(string Prefix, bool InManifest)
 }
 
 /// <summary>A broker as one source declared it.</summary>
-internal sealed record BrokerDeclaration(string Namespace, string Name, Declared Where);
+internal sealed record BrokerDeclaration(string Namespace, string Name, Declared Where)
+{
+    /// <summary>Its labels (<c>metadata.labels</c>), which EventPolicy selectors match.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>A trigger as one source declared it, checked on its own; the topology resolves its broker and checks it against the others.</summary>
 internal sealed record TriggerDeclaration(

@@ -49,7 +49,12 @@ internal sealed class Topology
     /// <exception cref="InvalidOperationException">The configuration is invalid.</exception>
     public static Topology Build(BrokerOptions options, IReadOnlyList<string> defaultManifests)
     {
-        var manifests = KnativeManifests.Load(options.Manifests.Count > 0 ? options.Manifests : defaultManifests, options.Resolve, options.Backend);
+        var oidc = OidcOf(options.Oidc);
+        var manifests = KnativeManifests.Load(
+            options.Manifests.Count > 0 ? options.Manifests : defaultManifests,
+            options.Resolve,
+            options.Backend,
+            oidc is not null);
         // Manifests first (the game's, by default), then what settings add.
         var brokerDeclarations = manifests.Brokers.Concat(SettingsDeclarations.Brokers(options)).ToList();
         if (brokerDeclarations.Count == 0)
@@ -142,7 +147,62 @@ internal sealed class Topology
                 : throw Invalid($"{BrokerOptions.SectionName}:KafkaMaxInFlight", $"must be 1 to 10000 (was {options.KafkaMaxInFlight})"))
         {
             Warnings = manifests.Warnings,
+            Oidc = oidc,
+            Authorizer = oidc is null
+                ? null
+                : new Security.SenderAuthorizer(
+                    brokerDeclarations.Select(b => (brokers[(b.Namespace, b.Name)], b.Labels)),
+                    manifests.Policies,
+                    manifests.Features?.Mode ?? Security.AuthorizationMode.AllowSameNamespace),
         };
+    }
+
+    /// <summary>Sender authentication (<c>Broker:Oidc</c>), when it is on.</summary>
+    public Security.OidcSettings? Oidc { get; private init; }
+
+    /// <summary>Who may send what to which broker (EventPolicies, <c>default-authorization-mode</c>), when sender authentication is on.</summary>
+    public Security.SenderAuthorizer? Authorizer { get; private init; }
+
+    private static Security.OidcSettings? OidcOf(OidcOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return null;
+        }
+
+        const string path = $"{BrokerOptions.SectionName}:Oidc";
+        if (!Uri.TryCreate(options.Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https")
+            || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
+        {
+            throw Invalid($"{path}:Issuer", $"'{options.Issuer}' is not an absolute http(s) URL without query or fragment");
+        }
+
+        if (issuer.Scheme == "http" && !issuer.IsLoopback)
+        {
+            throw Invalid(
+                $"{path}:Issuer",
+                $"'{options.Issuer}' is plain http on a non-loopback host: the issuer's keys decide who may send, so they must come over https " +
+                    "(http is accepted on 127.0.0.1, ::1 and localhost, for local use and tests)");
+        }
+
+        var skew = IsoDuration.ParsePositive(options.ClockSkew == "PT0S" ? "PT0.001S" : options.ClockSkew, p => Invalid($"{path}:ClockSkew", p));
+        if (skew > TimeSpan.FromMinutes(5))
+        {
+            throw Invalid($"{path}:ClockSkew", $"must be at most PT5M (was {options.ClockSkew})");
+        }
+
+        var keysTimeout = Duration(options.KeysTimeout, $"{path}:KeysTimeout");
+        if (keysTimeout < TimeSpan.FromMilliseconds(100) || keysTimeout > TimeSpan.FromSeconds(30))
+        {
+            throw Invalid($"{path}:KeysTimeout", $"must be PT0.1S to PT30S (was {options.KeysTimeout})");
+        }
+
+        if (options.MaxTokenBytes is < 1024 or > 65_536)
+        {
+            throw Invalid($"{path}:MaxTokenBytes", $"must be 1024 to 65536 (was {options.MaxTokenBytes})");
+        }
+
+        return new Security.OidcSettings(issuer, skew, keysTimeout, options.MaxTokenBytes);
     }
 
     private static T Name<T>(Func<T> create, Declared where)

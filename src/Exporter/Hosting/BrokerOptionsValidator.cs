@@ -13,12 +13,20 @@ namespace Knative.Eventing.Metrics.Exporter.Hosting;
 /// its address, the brokers and triggers (<see cref="Topology.Build"/>), in-process subscribers, and on
 /// Kafka the native library and the operator's librdkafka properties.
 /// </summary>
-internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, TopologySource topology) : IValidateOptions<BrokerOptions>
+internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, TopologySource topology, IOptions<GameOptions> game)
+    : IValidateOptions<BrokerOptions>
 {
     public ValidateOptionsResult Validate(string? name, BrokerOptions options)
     {
         try
         {
+            if (options.Oidc.Enabled && game.Value.Enabled)
+            {
+                throw new InvalidOperationException(
+                    "Invalid broker configuration: Broker:Oidc:Issuer: the game's simulated players have no tokens from the issuer, " +
+                        "so sender authentication would refuse all of them: run with --no-game and your own senders.");
+            }
+
             ValidateBackend(options);
             var model = topology.Get(options);
             foreach (var trigger in model.Triggers.Where(t => !subscribers.Knows(t.Subscriber)))

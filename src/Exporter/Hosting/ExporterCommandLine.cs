@@ -76,6 +76,13 @@ internal static class ExporterCommandLine
             BrokerDefaults.Kafka,
             "Kafka bootstrap servers (with --backend kafka)."),
         new(
+            "--oidc-issuer",
+            $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Oidc)}:{nameof(OidcOptions.Issuer)}",
+            "url",
+            "unset: no sender authentication",
+            "Require 'Authorization: Bearer <JWT>' from this OIDC issuer on the ingress, with the broker's audience (Knative's " +
+                "authentication-oidc); EventPolicies in --manifests then say who may send. Needs --no-game."),
+        new(
             "--players",
             $"{GameOptions.SectionName}:{nameof(GameOptions.Players)}",
             "n",

@@ -54,6 +54,7 @@ internal static class ExporterServices
         services.AddSingleton(new TopologySource(game ? [GameServices.Manifests] : []));
         services.AddSingleton(sp => sp.GetRequiredService<TopologySource>().Get(sp.GetRequiredService<IOptions<BrokerOptions>>().Value));
         services.AddSingleton<EventPublisher>();
+        services.AddSingleton<Ingress.IngressSecurity>();
         services.AddSingleton(sp => BackendFactory.Create(
             sp.GetRequiredService<IOptions<BrokerOptions>>().Value,
             sp.GetRequiredService<KnativeEventingMetrics>(),

@@ -11,7 +11,8 @@ internal sealed class StartupBanner(
     IHostApplicationLifetime lifetime,
     Listeners listeners,
     IOptions<ExporterOptions> options,
-    IOptions<KnativeEventingMetricsOptions> metricsOptions) : IHostedService
+    IOptions<KnativeEventingMetricsOptions> metricsOptions,
+    Broker.Model.Topology model) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -27,6 +28,12 @@ internal sealed class StartupBanner(
         : Listeners.IsWildcard(address) ? "every interface"
         : $"the interface {address}";
 
+    /// <summary>Whether senders are authenticated, and what decides who may send, in the banner's words.</summary>
+    internal static string Authentication(Broker.Model.Topology model) => model.Oidc is { } oidc
+        ? $"on (tokens from {oidc.Issuer.OriginalString}; {model.Authorizer!.Policies.Count} EventPolicies, default-authorization-mode " +
+            $"{Broker.Security.AuthorizationModes.Name(model.Authorizer.Mode)})"
+        : "off (anyone who reaches the ingress may send)";
+
     private void Print()
     {
         var ingress = listeners.BoundUrl(ListenerRole.Ingress);
@@ -41,7 +48,7 @@ internal sealed class StartupBanner(
               health:               {ingress}/healthz
               ingress:              {ingress}
               reachable from:       {reach}
-              sender authentication: off (anyone who reaches the ingress may send); TLS: off
+              sender authentication: {Authentication(model)}; TLS: off
             Press Ctrl+C to stop.
 
             """);

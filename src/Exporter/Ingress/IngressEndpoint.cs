@@ -4,6 +4,7 @@ using Knative.Eventing.Metrics.Broker.Publishing;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Broker.Model;
+using Knative.Eventing.Metrics.Broker.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,9 @@ namespace Knative.Eventing.Metrics.Exporter.Ingress;
 /// <c>POST /{namespace}/{broker}</c>: reads and validates CloudEvents (binary, structured, batch), answers
 /// 202 only after the backend stored them; 400/413/415 for invalid events (counted in
 /// <c>kn.eventing.events.invalid</c>), 404 for an unknown broker, 503 when the backend did not accept
-/// them (the producer retries). Errors are problem+json.
+/// them (the producer retries). With sender authentication on (<c>--oidc-issuer</c>): 401 for a request without a valid
+/// token (its body is not read), 403 for events no EventPolicy allows the sender to send; both counted on
+/// <c>kn.eventing.ingress.duration</c> with <c>error.type</c>, nothing stored. Errors are problem+json.
 /// </summary>
 internal static class IngressEndpoint
 {
@@ -30,6 +33,7 @@ internal static class IngressEndpoint
         EventPublisher publisher,
         KnativeEventingMetrics metrics,
         CloudEventsInstrumentation instrumentation,
+        IngressSecurity security,
         IOptions<BrokerOptions> options)
     {
         var start = Stopwatch.GetTimestamp();
@@ -41,16 +45,32 @@ internal static class IngressEndpoint
             return;
         }
 
+        string? subject = null;
+        if (security.Authenticator is { } authenticator)
+        {
+            var authentication = await authenticator.AuthenticateAsync(
+                context.Request.Headers.Authorization.ToString(),
+                BrokerAudience.Of(brokerRef),
+                context.RequestAborted);
+            if (!authentication.Succeeded)
+            {
+                using var refused = StartSpan(context, brokerRef, null, startedUtc);
+                metrics.RecordIngressRefused(brokerRef, null, Stopwatch.GetElapsedTime(start), 401, ErrorTypes.Unauthenticated);
+                KnativeEventingTracing.SetResult(refused, 401, ErrorTypes.Unauthenticated);
+                // RFC 6750 section 3: a request without a token gets the bare challenge, one with a bad token "invalid_token".
+                context.Response.Headers.WWWAuthenticate = authentication.Check == "missing" ? "Bearer" : "Bearer error=\"invalid_token\"";
+                await WriteProblemAsync(context, 401, "The sender is not authenticated", authentication.Detail!);
+                return;
+            }
+
+            subject = authentication.Subject;
+        }
+
         var read = await context.Request.ReadCloudEventsAsync(
             new CloudEventReadOptions { MaxBodyBytes = options.Value.MaxEventBytes, Instrumentation = instrumentation },
             context.RequestAborted);
 
-        // The ingress span (SERVER) continues the sender's context; it is current while the events are stored, so their
-        // publish spans are its children. Baggage goes on with the events.
-        var parent = context.Request.ReadTraceContext(read.Succeeded ? read.Events : null);
-        using var span = KnativeEventingTracing.StartIngress(brokerRef, parent, read.Succeeded ? read.Events.Count : null);
-        span?.SetStartTime(startedUtc); // from the request's arrival, as kn.eventing.ingress.duration: the body read is part of it
-        OpenTelemetry.Baggage.Current = parent.Baggage;
+        using var span = StartSpan(context, brokerRef, read.Succeeded ? read.Events : null, startedUtc);
         if (!read.Succeeded)
         {
             metrics.RecordInvalidEvent(brokerRef, read.Reason!.Value);
@@ -64,6 +84,15 @@ internal static class IngressEndpoint
         if (read.Events is [var single])
         {
             KnativeEventingTracing.AddEventAttributes(span, single.Id, single.Type, single.Source?.ToString(), single.Subject);
+        }
+
+        if (security.Authorizer is { } authorizer && subject is not null
+            && authorizer.Authorize(brokerRef, subject, read.Events) is { Allowed: false } decision)
+        {
+            metrics.RecordIngressRefused(brokerRef, eventType, Stopwatch.GetElapsedTime(start), 403, ErrorTypes.Forbidden, decision.Policy);
+            KnativeEventingTracing.SetResult(span, 403, ErrorTypes.Forbidden);
+            await WriteProblemAsync(context, 403, "The sender may not send this event to this broker", decision.Detail!);
+            return;
         }
 
         try
@@ -86,6 +115,24 @@ internal static class IngressEndpoint
 
         KnativeEventingTracing.SetResult(span, 202);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
+    }
+
+    /// <summary>
+    /// The ingress span (SERVER), continuing the sender's context (headers, else a single structured event's extension); it is
+    /// current while the events are stored, so their publish spans are its children, and baggage goes on with the events.
+    /// It starts when the request arrived, as <c>kn.eventing.ingress.duration</c>: the body read is part of it.
+    /// </summary>
+    private static System.Diagnostics.Activity? StartSpan(
+        HttpContext context,
+        BrokerRef broker,
+        IReadOnlyList<CloudNative.CloudEvents.CloudEvent>? events,
+        DateTime startedUtc)
+    {
+        var parent = context.Request.ReadTraceContext(events);
+        var span = KnativeEventingTracing.StartIngress(broker, parent, events?.Count);
+        span?.SetStartTime(startedUtc);
+        OpenTelemetry.Baggage.Current = parent.Baggage;
+        return span;
     }
 
     private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)

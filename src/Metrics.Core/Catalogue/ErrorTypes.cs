@@ -25,12 +25,21 @@ public static class ErrorTypes
     /// <summary>The event is not a valid CloudEvent.</summary>
     public const string InvalidCloudEvent = "invalid_cloudevent";
 
+    /// <summary>
+    /// A sender's request carried no credentials the broker accepts (no token, or one that failed a check: signature,
+    /// issuer, audience, expiry); answered 401.
+    /// </summary>
+    public const string Unauthenticated = "unauthenticated";
+
+    /// <summary>An authenticated sender is not allowed to send this event to this broker (no policy allows it); answered 403.</summary>
+    public const string Forbidden = "forbidden";
+
     /// <summary>An error of no known kind (OpenTelemetry's fallback value).</summary>
     public const string Other = "_OTHER";
 
     /// <summary>The values above, for documentation and validation.</summary>
     internal static IReadOnlyList<string> Documented { get; } =
-        [Timeout, ConnectionRefused, Nack, Unroutable, QueueFull, InvalidCloudEvent, Other];
+        [Timeout, ConnectionRefused, Nack, Unroutable, QueueFull, InvalidCloudEvent, Unauthenticated, Forbidden, Other];
 
     /// <summary>
     /// The <c>error.type</c> of an exception: <see cref="Timeout"/> for a <see cref="TimeoutException"/>

@@ -54,6 +54,13 @@ public static class KnativeAttributes
     /// <summary><c>http.response.status_code</c>, an integer, when an HTTP response came back.</summary>
     public const string HttpResponseStatusCode = "http.response.status_code";
 
+    /// <summary>
+    /// <c>kn.eventpolicy.name</c>: on an ingress refusal (<see cref="ErrorTypes.Forbidden"/>), the Knative EventPolicy that
+    /// matched the sender but whose filters refused the event; absent when no policy matched the sender at all.
+    /// Bounded by the cardinality guard (policies are configuration, not input).
+    /// </summary>
+    public const string EventPolicyName = "kn.eventpolicy.name";
+
     /// <summary><c>error.type</c>: only on failure; see <see cref="ErrorTypes"/>.</summary>
     public const string ErrorType = "error.type";
 
