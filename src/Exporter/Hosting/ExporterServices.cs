@@ -38,9 +38,18 @@ internal static class ExporterServices
         // Listeners: ingress and metrics apart.
         services.AddSingleton<Listeners>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
             kestrel.ApplicationServices.GetRequiredService<Listeners>().Configure(
                 kestrel,
-                kestrel.ApplicationServices.GetRequiredService<IOptions<ExporterOptions>>().Value));
+                kestrel.ApplicationServices.GetRequiredService<IOptions<ExporterOptions>>().Value);
+            var issuer = context.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Oidc)}:{nameof(OidcOptions.Issuer)}"];
+            if (!string.IsNullOrWhiteSpace(issuer))
+            {
+                // Room for a token up to Broker:Oidc:MaxTokenBytes (at most 64 KiB) besides the other headers, so an oversized one
+                // gets the ingress's own counted 401 rather than Kestrel's bare 431 (Kestrel's default is 32 KiB in all).
+                kestrel.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
+            }
+        });
 
         // The metric contract and the adapters' instrumentation.
         services.AddKnativeEventingMetrics(configuration.GetSection(KnativeEventingMetricsOptions.SectionName));
