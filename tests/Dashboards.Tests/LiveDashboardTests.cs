@@ -104,13 +104,13 @@ internal static class LiveDashboards
         Assert.True(notZero.Count == 0, $"panels of what does not happen on a healthy system are not 0:\n{string.Join('\n', notZero)}");
         Assert.True(notFinite.Count == 0, $"panels with values that are not finite and non-negative:\n{string.Join('\n', notFinite)}");
         Assert.True(queries.Count >= 20, $"only {queries.Count} queries were checked");
-        Assert.Equal(transportSystem == "rabbitmq" ? ZeroWhenHealthy.Length : 3, queries.Count(q => q.Zero));
+        Assert.Equal(transportSystem == "rabbitmq" ? ZeroWhenHealthy.Length : 4, queries.Count(q => q.Zero));
     }
 
     /// <summary>Panels of things that do not happen on a healthy system: they must show 0 (not "No data").</summary>
     private static readonly string[] ZeroWhenHealthy =
     [
-        "Ingress error ratio", "Dead letters", "Invalid events",
+        "Ingress error ratio", "Dead letters", "Invalid events", "Refused senders",
         "RabbitMQ: connection recoveries", "RabbitMQ: connection shutdowns", "RabbitMQ: blocked connections",
     ];
 

@@ -17,7 +17,7 @@ public sealed partial class RuleTests
         var result = await ExternalTool.Require("promtool", "prometheus").RunAsync(["check", "rules", RulesFile]);
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("SUCCESS: 19 rules found", result.Output);
+        Assert.Contains("SUCCESS: 21 rules found", result.Output);
     }
 
     [Fact]

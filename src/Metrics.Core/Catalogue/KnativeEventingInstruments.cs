@@ -23,7 +23,8 @@ internal static class KnativeEventingInstruments
             BrokerNamespace,
             CloudEventsType,
             HttpResponseStatusCode,
-            ErrorType],
+            ErrorType,
+            EventPolicyName],
         []);
 
     /// <summary><c>kn.eventing.process.duration</c>.</summary>
