@@ -14,6 +14,18 @@ internal sealed class ExporterOptions
     /// <summary>The Prometheus scrape listener (OpenTelemetry's Prometheus port 9464 by default), kept apart from traffic.</summary>
     public string MetricsUrl { get; set; } = "http://127.0.0.1:9464";
 
+    /// <summary>
+    /// A PEM certificate (chain) for the ingress (<c>--tls-cert</c>); with <see cref="TlsKey"/>, the ingress listener serves HTTPS
+    /// (TLS 1.2 and 1.3) and reads both files again when they change. Unset: plain http.
+    /// </summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>The PEM private key of <see cref="TlsCertificate"/> (<c>--tls-key</c>).</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary>Whether the ingress serves HTTPS.</summary>
+    public bool Tls => !string.IsNullOrWhiteSpace(TlsCertificate) || !string.IsNullOrWhiteSpace(TlsKey);
+
     /// <summary>The scrape path on the metrics listener.</summary>
     public string MetricsPath { get; set; } = "/metrics";
 

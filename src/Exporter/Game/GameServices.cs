@@ -23,7 +23,21 @@ internal static class GameServices
         services.AddSingleton<IInProcessSubscriber>(sp => new TallySubscriber("completions"));
         services.AddSingleton<IInProcessSubscriber>(sp => new TallySubscriber("sessions"));
         services.AddSingleton<IInProcessSubscriber>(sp => sp.GetRequiredService<DeadLetters>());
-        services.AddHttpClient(nameof(GameSimulator));
+        // Over HTTPS (--tls-cert) the players trust the ingress's own certificate, whichever CA issued it: they post to
+        // this process, and the machine need not trust that CA.
+        services.AddHttpClient(nameof(GameSimulator)).ConfigurePrimaryHttpMessageHandler(sp =>
+        {
+            var listeners = sp.GetRequiredService<Listening.Listeners>();
+            return new SocketsHttpHandler
+            {
+                SslOptions =
+                {
+                    RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                        errors == System.Net.Security.SslPolicyErrors.None
+                        || (listeners.Tls is { } tls && certificate is not null && certificate.GetCertHashString() == tls.Current.Thumbprint),
+                },
+            };
+        });
         services.AddSingleton<GameSimulator>();
         services.AddHostedService(sp => sp.GetRequiredService<GameSimulator>());
         return services;

@@ -76,6 +76,18 @@ internal static class ExporterCommandLine
             BrokerDefaults.Kafka,
             "Kafka bootstrap servers (with --backend kafka)."),
         new(
+            "--tls-cert",
+            $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.TlsCertificate)}",
+            "pem-file",
+            "unset: plain http",
+            "Serve the ingress over HTTPS (TLS 1.2+) with this PEM certificate (chain); read again when it changes. Needs --tls-key."),
+        new(
+            "--tls-key",
+            $"{ExporterOptions.SectionName}:{nameof(ExporterOptions.TlsKey)}",
+            "pem-file",
+            "unset",
+            "The PEM private key of --tls-cert."),
+        new(
             "--oidc-issuer",
             $"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Oidc)}:{nameof(OidcOptions.Issuer)}",
             "url",

@@ -34,6 +34,11 @@ internal sealed class StartupBanner(
             $"{Broker.Security.AuthorizationModes.Name(model.Authorizer.Mode)})"
         : "off (anyone who reaches the ingress may send)";
 
+    /// <summary>Whether the ingress serves HTTPS, and with which certificate, in the banner's words.</summary>
+    internal static string Tls(TlsCertificateSource? tls) => tls is null
+        ? "off (plain http)"
+        : $"on (TLS 1.2+, {tls.Current.Subject}, valid to {tls.Current.NotAfter:yyyy-MM-dd}; reloaded when its files change)";
+
     private void Print()
     {
         var ingress = listeners.BoundUrl(ListenerRole.Ingress);
@@ -48,7 +53,8 @@ internal sealed class StartupBanner(
               health:               {ingress}/healthz
               ingress:              {ingress}
               reachable from:       {reach}
-              sender authentication: {Authentication(model)}; TLS: off
+              sender authentication: {Authentication(model)}
+              TLS (ingress):        {Tls(listeners.Tls)}
             Press Ctrl+C to stop.
 
             """);

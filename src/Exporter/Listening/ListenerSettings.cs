@@ -12,17 +12,19 @@ namespace Knative.Eventing.Metrics.Exporter.Listening;
 internal static class ListenerSettings
 {
     /// <summary>The endpoint a listener URL names.</summary>
-    /// <exception cref="InvalidOperationException">Not an absolute http URL with an IP address, localhost or a wildcard host.</exception>
-    public static IPEndPoint Endpoint(string url, string field)
+    /// <exception cref="InvalidOperationException">Not an absolute http URL (or https, where <paramref name="https"/> allows it) with an IP
+    /// address, localhost or a wildcard host.</exception>
+    public static IPEndPoint Endpoint(string url, string field, bool https = false)
     {
         if (!Uri.TryCreate(
             url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal),
             UriKind.Absolute,
             out var uri)
-            || uri.Scheme != Uri.UriSchemeHttp)
+            || !(uri.Scheme == Uri.UriSchemeHttp || (https && uri.Scheme == Uri.UriSchemeHttps)))
         {
-            throw new InvalidOperationException(
-                $"{ExporterOptions.SectionName}:{field} must be an absolute http URL such as http://0.0.0.0:9464 (was '{url}').");
+            throw new InvalidOperationException(uri?.Scheme == Uri.UriSchemeHttps
+                ? $"{ExporterOptions.SectionName}:{field} is https, which needs the certificate and key: --tls-cert and --tls-key (was '{url}')."
+                : $"{ExporterOptions.SectionName}:{field} must be an absolute http URL such as http://0.0.0.0:9464 (was '{url}').");
         }
 
         if (uri.IsLoopback && uri.Host == "localhost")
@@ -48,8 +50,19 @@ internal static class ListenerSettings
     /// <exception cref="InvalidOperationException">A setting is invalid.</exception>
     public static void Validate(ExporterOptions options)
     {
-        Endpoint(options.IngressUrl, nameof(ExporterOptions.IngressUrl));
+        Endpoint(options.IngressUrl, nameof(ExporterOptions.IngressUrl), https: options.Tls);
         Endpoint(options.MetricsUrl, nameof(ExporterOptions.MetricsUrl));
+        if (options.Tls)
+        {
+            if (string.IsNullOrWhiteSpace(options.TlsCertificate) || string.IsNullOrWhiteSpace(options.TlsKey))
+            {
+                var missing = string.IsNullOrWhiteSpace(options.TlsKey) ? nameof(ExporterOptions.TlsKey) : nameof(ExporterOptions.TlsCertificate);
+                throw new InvalidOperationException(
+                    $"{ExporterOptions.SectionName}:{missing} is missing: HTTPS needs both the certificate (--tls-cert) and its key (--tls-key).");
+            }
+
+            TlsCertificateSource.Load(options.TlsCertificate, options.TlsKey).Dispose();
+        }
         if (options.MaxConnections < 1)
         {
             throw new InvalidOperationException($"{ExporterOptions.SectionName}:{nameof(ExporterOptions.MaxConnections)} must be at least 1 (was " +

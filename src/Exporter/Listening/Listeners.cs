@@ -3,6 +3,7 @@ using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Knative.Eventing.Metrics.Exporter.Listening;
 
@@ -10,17 +11,28 @@ namespace Knative.Eventing.Metrics.Exporter.Listening;
 /// The exporter's Kestrel listeners (ingress and metrics), each tagging its connections with its
 /// role; after start, <see cref="BoundUrl"/> gives the real address (also when port 0 was asked for).
 /// </summary>
-internal sealed class Listeners
+internal sealed class Listeners(ILogger<Listeners> logger) : IDisposable
 {
     private const string RoleItemKey = "knative.listener.role";
     private readonly List<(ListenerRole Role, string Scheme, ListenOptions Options)> _listeners = [];
+    private TlsCertificateSource? _tls;
+
+    /// <summary>The ingress's certificate while it serves HTTPS (<c>--tls-cert</c>), else null.</summary>
+    public TlsCertificateSource? Tls => _tls;
+
+    public void Dispose() => _tls?.Dispose();
 
     /// <summary>Binds the listeners of <paramref name="options"/> (validated by <see cref="ExporterOptionsValidator"/>) on <paramref
     /// name="kestrel"/>.</summary>
     public void Configure(KestrelServerOptions kestrel, ExporterOptions options)
     {
         ApplyLimits(kestrel.Limits, options);
-        var ingress = ListenerSettings.Endpoint(options.IngressUrl, nameof(ExporterOptions.IngressUrl));
+        if (options.Tls)
+        {
+            _tls ??= new TlsCertificateSource(options.TlsCertificate!, options.TlsKey!, logger);
+        }
+
+        var ingress = ListenerSettings.Endpoint(options.IngressUrl, nameof(ExporterOptions.IngressUrl), https: options.Tls);
         var metrics = ListenerSettings.Endpoint(options.MetricsUrl, nameof(ExporterOptions.MetricsUrl));
         if (ingress.Equals(metrics) && metrics.Port != 0)
         {
@@ -74,6 +86,18 @@ internal sealed class Listeners
                 connection.Items[RoleItemKey] = role;
                 return next(connection);
             });
+            if (_tls is { } tls && role.HasFlag(ListenerRole.Ingress))
+            {
+                // The certificate is asked for on every handshake, so a rotated one is served without rebinding.
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                    ServerCertificateSelector = (_, _) => tls.Current,
+                });
+                _listeners.Add((role, "https", listen));
+                return;
+            }
+
             _listeners.Add((role, "http", listen));
         });
     }
