@@ -77,13 +77,19 @@ public sealed class CountingSubscriber : IAsyncDisposable
     /// <summary>Answers the held requests and every later one.</summary>
     public void Release() => Volatile.Read(ref _open).TrySetResult();
 
-    /// <summary>Starts the subscriber.</summary>
-    public static async Task<CountingSubscriber> StartAsync()
+    /// <summary>Starts the subscriber: plain http, or https with <paramref name="certificate"/> (its URL then says https).</summary>
+    public static async Task<CountingSubscriber> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
         CountingSubscriber? subscriber = null;
+        if (certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(async (connection, next) =>
         {
             Interlocked.Increment(ref subscriber!._openConnections);

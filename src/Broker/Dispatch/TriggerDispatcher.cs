@@ -153,9 +153,12 @@ internal sealed partial class TriggerDispatcher(SubscriberClient subscribers, Ev
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
-            attempt.Fail(ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
-                ? ErrorTypes.ConnectionRefused
-                : ErrorTypes.FromException(ex));
+            attempt.Fail(ex switch
+            {
+                HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => ErrorTypes.ConnectionRefused,
+                HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => ErrorTypes.TlsHandshakeFailed,
+                _ => ErrorTypes.FromException(ex),
+            });
             return new SubscriberResponse(0, null);
         }
     }

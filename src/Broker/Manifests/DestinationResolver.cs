@@ -9,6 +9,9 @@ internal sealed class DestinationResolver
 {
     private readonly Dictionary<string, Uri> _addresses = new(StringComparer.Ordinal);
 
+    /// <summary>The CAs the Destinations' <c>CACerts</c> trust, per https authority.</summary>
+    public Security.DestinationTrust Trust { get; } = new();
+
     /// <exception cref="ManifestException">An entry is not <c>Kind/namespace/name=url</c>.</exception>
     public DestinationResolver(IEnumerable<string> entries)
     {
@@ -31,19 +34,53 @@ internal sealed class DestinationResolver
     /// name="defaultNamespace"/>.</summary>
     public Uri Resolve(ManifestNode destination, string defaultNamespace)
     {
-        var uri = destination.String("uri");
-        var reference = destination.Mapping("ref");
-        foreach (var unsupported in new[] { "CACerts", "audience" })
+        var address = Address(destination, defaultNamespace);
+        if (destination.String("CACerts") is { } pem)
         {
-            if (destination.String(unsupported) is not null)
+            if (address.Scheme != Uri.UriSchemeHttps)
+            {
+                throw destination.Error("CACerts", $"is only for an https destination (this one is {address})");
+            }
+
+            var authorities = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            try
+            {
+                authorities.ImportFromPem(pem);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                throw destination.Error("CACerts", $"is not PEM certificates ({ex.Message})");
+            }
+
+            if (authorities.Count == 0)
+            {
+                throw destination.Error("CACerts", "has no PEM certificate (-----BEGIN CERTIFICATE-----)");
+            }
+
+            if (!Trust.Add(address, authorities))
             {
                 throw destination.Error(
-                    unsupported,
-                    "is not supported: the exporter sends plain http(s) without OIDC audiences or custom CA certificates");
+                    "CACerts",
+                    $"differs from the CACerts another Destination gives for {address.GetLeftPart(UriPartial.Authority)}");
             }
         }
 
-        destination.RejectUnknown("uri, ref");
+        return address;
+    }
+
+    private Uri Address(ManifestNode destination, string defaultNamespace)
+    {
+        var uri = destination.String("uri");
+        var reference = destination.Mapping("ref");
+        if (destination.String("audience") is not null)
+        {
+            throw destination.Error(
+                "audience",
+                "is not supported: the exporter does not send OIDC tokens to subscribers (it checks senders' tokens: --oidc-issuer)");
+        }
+
+        destination.String("CACerts");
+        destination.RejectUnknown("uri, ref, CACerts");
         if (reference is null)
         {
             if (uri is null)

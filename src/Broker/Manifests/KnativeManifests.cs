@@ -58,6 +58,9 @@ internal sealed partial class KnativeManifests
     /// <summary>The EventPolicies (<c>eventing.knative.dev/v1alpha1</c>).</summary>
     public IReadOnlyList<Security.EventPolicy> Policies { get; }
 
+    /// <summary>The CAs the Destinations' <c>CACerts</c> trust.</summary>
+    public Security.DestinationTrust Trust { get; private init; } = new();
+
     /// <summary>Knative's <c>config-features</c>, when the manifests have it.</summary>
     public FeaturesConfigMap? Features { get; }
 
@@ -176,7 +179,7 @@ internal sealed partial class KnativeManifests
                     : "is disabled, but --oidc-issuer (Broker:Oidc:Issuer) turns sender authentication on: remove one of them");
         }
 
-        return new KnativeManifests(brokers, declarations, policies, features, warnings);
+        return new KnativeManifests(brokers, declarations, policies, features, warnings) { Trust = resolver.Trust };
     }
 
     /// <summary>Whether a document is read (Broker, Trigger) or refused (true), rather than skipped (false).</summary>

@@ -147,6 +147,7 @@ internal sealed class Topology
                 : throw Invalid($"{BrokerOptions.SectionName}:KafkaMaxInFlight", $"must be 1 to 10000 (was {options.KafkaMaxInFlight})"))
         {
             Warnings = manifests.Warnings,
+            DestinationTrust = manifests.Trust,
             Oidc = oidc,
             Authorizer = oidc is null
                 ? null
@@ -156,6 +157,9 @@ internal sealed class Topology
                     manifests.Features?.Mode ?? Security.AuthorizationMode.AllowSameNamespace),
         };
     }
+
+    /// <summary>The CAs https subscribers and dead-letter sinks are trusted through (their Destinations' <c>CACerts</c>).</summary>
+    public Security.DestinationTrust DestinationTrust { get; private init; } = new();
 
     /// <summary>Sender authentication (<c>Broker:Oidc</c>), when it is on.</summary>
     public Security.OidcSettings? Oidc { get; private init; }

@@ -72,7 +72,18 @@ internal static class ExporterServices
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<TriggerDispatcher>();
         services.AddSingleton<SubscriberClient>();
-        services.AddHttpClient(SubscriberClient.HttpClientName).AddCloudEventsInstrumentation();
+        // https subscribers and dead-letter sinks: the CAs of their Destination's CACerts, else the system's (DestinationTrust).
+        services.AddHttpClient(SubscriberClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var trust = sp.GetRequiredService<Topology>().DestinationTrust;
+                return new HttpClientHandler
+                {
+                    ServerCertificateCustomValidationCallback = (request, certificate, chain, errors) =>
+                        trust.Validate(request.RequestUri, certificate, chain, errors),
+                };
+            })
+            .AddCloudEventsInstrumentation();
         services.AddHostedService<BackendHostedService>();
         // The host's own stop deadline must not cut the drain short: the drain, cancelling and closing fit in it.
         services.AddOptions<HostOptions>().Configure<Topology>((host, model) =>

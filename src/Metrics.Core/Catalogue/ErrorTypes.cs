@@ -34,12 +34,18 @@ public static class ErrorTypes
     /// <summary>An authenticated sender is not allowed to send this event to this broker (no policy allows it); answered 403.</summary>
     public const string Forbidden = "forbidden";
 
+    /// <summary>
+    /// The TLS handshake with an https destination failed: its certificate does not verify against the CAs trusted for it
+    /// (a Destination's <c>CACerts</c>, else the system's), its name does not match, or there is no common protocol.
+    /// </summary>
+    public const string TlsHandshakeFailed = "tls_handshake_failed";
+
     /// <summary>An error of no known kind (OpenTelemetry's fallback value).</summary>
     public const string Other = "_OTHER";
 
     /// <summary>The values above, for documentation and validation.</summary>
     internal static IReadOnlyList<string> Documented { get; } =
-        [Timeout, ConnectionRefused, Nack, Unroutable, QueueFull, InvalidCloudEvent, Unauthenticated, Forbidden, Other];
+        [Timeout, ConnectionRefused, Nack, Unroutable, QueueFull, InvalidCloudEvent, Unauthenticated, Forbidden, TlsHandshakeFailed, Other];
 
     /// <summary>
     /// The <c>error.type</c> of an exception: <see cref="Timeout"/> for a <see cref="TimeoutException"/>
