@@ -20,11 +20,11 @@ internal sealed class BrokerOptionsValidator(SubscriberClient subscribers, Topol
     {
         try
         {
-            if (options.Oidc.Enabled && game.Value.Enabled)
+            if (options.Oidc.Enabled && game.Value.Enabled && game.Value.Players > 0)
             {
                 throw new InvalidOperationException(
                     "Invalid broker configuration: Broker:Oidc:Issuer: the game's simulated players have no tokens from the issuer, " +
-                        "so sender authentication would refuse all of them: run with --no-game and your own senders.");
+                        "so sender authentication would refuse all of them: run with --no-game (or --players 0) and your own senders.");
             }
 
             ValidateBackend(options);

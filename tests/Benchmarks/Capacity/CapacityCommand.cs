@@ -28,7 +28,9 @@ internal static class CapacityCommand
         var noFloor = new Option<bool>("--no-floor") { Description = "measure the exporter only, without its floor (for a quick rerun of one row)" };
         var tracing = new Option<string>("--tracing") { Description = "default (spans and exemplars as shipped), off (--Exporter:Tracing false), or both", DefaultValueFactory = _ => "default" };
         tracing.AcceptOnlyFromAmong("default", "off", "both");
-        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output, noFloor, tracing };
+        var auth = new Option<string>("--auth") { Description = "off (as shipped), on (--oidc-issuer: a JWT per request checked by the ingress), or both", DefaultValueFactory = _ => "off" };
+        auth.AcceptOnlyFromAmong("off", "on", "both");
+        var command = new RootCommand("Capacity of the exporter's broker per backend and workload, beside its floor.") { backends, workloads, probe, hold, p99, output, noFloor, tracing, auth };
         var parse = command.Parse(args);
         if (parse.Errors.Count > 0 || parse.Action is not null)
         {
@@ -49,6 +51,7 @@ internal static class CapacityCommand
             P99BoundMs = parse.GetValue(p99),
             Floors = !parse.GetValue(noFloor),
             Tracing = parse.GetValue(tracing)!,
+            Auth = parse.GetValue(auth)!,
         };
         var folder = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
         using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
@@ -133,14 +136,26 @@ internal static class CapacityCommand
     private static async Task<IReadOnlyList<CapacityResult>> MeasureExporterAsync(string backend, Workload workload, string[] backendArgs, int? neighbourParallelism, CapacitySettings settings)
     {
         var results = new List<CapacityResult>();
-        if (settings.Tracing is "default" or "both")
+        if (settings.Auth is "off" or "both")
         {
-            results.Add(await MeasureExporterAsync(backend, workload, backendArgs, neighbourParallelism, settings, "exporter"));
+            if (settings.Tracing is "default" or "both")
+            {
+                results.Add(await MeasureExporterAsync(backend, workload, backendArgs, neighbourParallelism, settings, "exporter"));
+            }
+
+            if (settings.Tracing is "off" or "both" && !Stopping.IsCancellationRequested)
+            {
+                results.Add(await MeasureExporterAsync(backend, workload, [.. backendArgs, "--Exporter:Tracing", "false"], neighbourParallelism, settings, "exporter (tracing off)"));
+            }
         }
 
-        if (settings.Tracing is "off" or "both" && !Stopping.IsCancellationRequested)
+        if (settings.Auth is "on" or "both" && !Stopping.IsCancellationRequested)
         {
-            results.Add(await MeasureExporterAsync(backend, workload, [.. backendArgs, "--Exporter:Tracing", "false"], neighbourParallelism, settings, "exporter (tracing off)"));
+            // A real issuer in this process (discovery and JWKS over HTTP on 127.0.0.1); the game's broker demo/default has no
+            // EventPolicy, so default-authorization-mode allow-same-namespace admits a service account of namespace demo.
+            await using var issuer = await TestIssuer.StartAsync();
+            var token = issuer.Token("system:serviceaccount:demo:capacity", "eventing.knative.dev/broker/demo/default", expiresIn: TimeSpan.FromHours(2));
+            results.Add(await MeasureExporterAsync(backend, workload, [.. backendArgs, "--oidc-issuer", issuer.Url], neighbourParallelism, settings with { Token = token }, "exporter (auth on)"));
         }
 
         return results;
@@ -150,11 +165,11 @@ internal static class CapacityCommand
     {
         if (workload.Neighbour is not { } delay)
         {
-            return await MeasureAsync(backend, workload, role, async () => await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency), settings);
+            return await MeasureAsync(backend, workload, role, async () => await ExporterTarget.StartAsync(backendArgs, workload, settings.Concurrency, settings.Token), settings);
         }
 
         await using var neighbour = await NeighbourSubscriber.StartAsync(delay);
-        return await MeasureAsync(backend, workload, role, async () => await ExporterTarget.StartAsync([.. backendArgs, .. neighbour.TriggerArgs(neighbourParallelism)], workload, settings.Concurrency), settings);
+        return await MeasureAsync(backend, workload, role, async () => await ExporterTarget.StartAsync([.. backendArgs, .. neighbour.TriggerArgs(neighbourParallelism)], workload, settings.Concurrency, settings.Token), settings);
     }
 
     private static string Prefix() => $"cap{Guid.NewGuid():N}"[..11];

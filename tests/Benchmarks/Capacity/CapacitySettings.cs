@@ -12,6 +12,15 @@ internal sealed record CapacitySettings
     /// </summary>
     public string Tracing { get; init; } = "default";
 
+    /// <summary>
+    /// Sender authentication (<c>--auth</c>): <c>off</c> (as shipped), <c>on</c> (<c>--oidc-issuer</c> with a test issuer in this
+    /// process; every request carries a JWT the ingress checks), or <c>both</c>, one after the other.
+    /// </summary>
+    public string Auth { get; init; } = "off";
+
+    /// <summary>The bearer token every request carries (with <see cref="Auth"/> on), else null.</summary>
+    public string? Token { get; init; }
+
     /// <summary>Whether each workload's floor is measured beside the exporter (off: <c>--no-floor</c>).</summary>
     public bool Floors { get; init; } = true;
 

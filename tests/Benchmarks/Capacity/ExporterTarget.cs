@@ -16,19 +16,21 @@ internal sealed class ExporterTarget : ICapacityTarget
     private long _sequence;
     private long _accepted;
     private long _shortfall;
+    private readonly System.Net.Http.Headers.AuthenticationHeaderValue? _authorization;
 
-    private ExporterTarget(ExporterReplicas exporter, Workload workload, int concurrency)
+    private ExporterTarget(ExporterReplicas exporter, Workload workload, int concurrency, string? token)
     {
         _exporter = exporter;
         _workload = workload;
+        _authorization = token is null ? null : new("Bearer", token);
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) }) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    /// <summary>Starts the exporter with the backend's <paramref name="backendArgs"/>.</summary>
-    public static async Task<ExporterTarget> StartAsync(IEnumerable<string> backendArgs, Workload workload, int concurrency)
+    /// <summary>Starts the exporter with the backend's <paramref name="backendArgs"/>; every request carries <paramref name="token"/> if given.</summary>
+    public static async Task<ExporterTarget> StartAsync(IEnumerable<string> backendArgs, Workload workload, int concurrency, string? token = null)
     {
         var exporter = await ExporterReplicas.StartAsync(1, ["--players", "0", "--Logging:LogLevel:Default=Warning", .. backendArgs]);
-        return new ExporterTarget(exporter, workload, concurrency);
+        return new ExporterTarget(exporter, workload, concurrency, token);
     }
 
     public int ProcessId => _exporter.ProcessId(0);
@@ -38,6 +40,7 @@ internal sealed class ExporterTarget : ICapacityTarget
     public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)
     {
         using var request = _workload.Request(_exporter.Ingress(0), n);
+        request.Headers.Authorization = _authorization;
         try
         {
             using var response = await _http.SendAsync(request, cancellationToken);
