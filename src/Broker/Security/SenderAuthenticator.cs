@@ -39,6 +39,12 @@ internal sealed partial class SenderAuthenticator
     private readonly Lock _refreshGate = new();
     private DateTime _lastRefresh = DateTime.MinValue;
     private volatile OpenIdConnectConfiguration? _refreshed; // fetched for an unknown kid, until the manager has caught up
+    private KeySetId _keySet = new(null, null);
+    private readonly ValidatedTokens _validated = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<
+        string,
+        (OpenIdConnectConfiguration Configuration, OpenIdConnectConfiguration? Refreshed, TokenValidationParameters Parameters)> _parameters =
+        new(StringComparer.Ordinal);
     private readonly ResiliencePipeline _fetch;
     private readonly JsonWebTokenHandler _handler;
     private readonly ILogger _logger;
@@ -144,7 +150,12 @@ internal sealed partial class SenderAuthenticator
             LogKeysAvailable(_logger, _issuer, configuration.SigningKeys.Count);
         }
 
-        var result = await ValidateAsync(token, audience, configuration).ConfigureAwait(false);
+        if (_validated.Find(audience, token, KeySet(configuration), DateTime.UtcNow) is { } known)
+        {
+            return SenderAuthentication.Passed(known); // this exact token passed before with these keys, and has not expired
+        }
+
+        var result = await ValidateAsync(parsed, audience, configuration).ConfigureAwait(false);
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException && TakeRefresh())
         {
             // A key the cached JWKS does not have: the issuer may have rotated its keys. The manager refreshes in the
@@ -155,7 +166,7 @@ internal sealed partial class SenderAuthenticator
                 _refreshed = await _fetch.ExecuteAsync(
                     async ct => await OpenIdConnectConfigurationRetriever.GetAsync(_discovery, _retriever, ct).WaitAsync(ct).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
-                result = await ValidateAsync(token, audience, configuration).ConfigureAwait(false);
+                result = await ValidateAsync(parsed, audience, configuration).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -165,9 +176,13 @@ internal sealed partial class SenderAuthenticator
 
         if (result.IsValid)
         {
-            return string.IsNullOrEmpty(parsed.Subject)
-                ? SenderAuthentication.Failed("subject", "The token has no 'sub' claim: policies cannot tell who sent it.")
-                : SenderAuthentication.Passed(parsed.Subject);
+            if (string.IsNullOrEmpty(parsed.Subject))
+            {
+                return SenderAuthentication.Failed("subject", "The token has no 'sub' claim: policies cannot tell who sent it.");
+            }
+
+            _validated.Add(audience, token, KeySet(configuration), parsed.Subject, parsed.ValidTo + _clockSkew);
+            return SenderAuthentication.Passed(parsed.Subject);
         }
 
         return Explain(result.Exception, parsed, audience);
@@ -200,20 +215,55 @@ internal sealed partial class SenderAuthenticator
             ? [.. configuration.SigningKeys, .. refreshed.SigningKeys.Where(k => configuration.SigningKeys.All(c => c.KeyId != k.KeyId))]
             : configuration.SigningKeys;
 
-    private Task<TokenValidationResult> ValidateAsync(string token, string audience, OpenIdConnectConfiguration configuration) =>
-        _handler.ValidateTokenAsync(token, new TokenValidationParameters
+    /// <summary>The identity of the key set in use: the manager's configuration and the one fetched for an unknown kid.</summary>
+    private object KeySet(OpenIdConnectConfiguration configuration)
+    {
+        var refreshed = _refreshed;
+        var current = Volatile.Read(ref _keySet);
+        if (ReferenceEquals(current.Configuration, configuration) && ReferenceEquals(current.Refreshed, refreshed))
         {
-            ValidIssuer = _issuer,
-            ValidAudience = audience,
-            IssuerSigningKeys = KeysOf(configuration),
-            ValidAlgorithms = Algorithms,
-            TryAllIssuerSigningKeys = false,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ValidateIssuerSigningKey = true,
-            ClockSkew = _clockSkew,
-        });
+            return current;
+        }
+
+        var next = new KeySetId(configuration, refreshed); // other keys: the tokens they passed are checked again
+        Volatile.Write(ref _keySet, next);
+        return next;
+    }
+
+    /// <summary>One set of keys in use, compared by reference.</summary>
+    private sealed class KeySetId(OpenIdConnectConfiguration? configuration, OpenIdConnectConfiguration? refreshed)
+    {
+        public OpenIdConnectConfiguration? Configuration { get; } = configuration;
+
+        public OpenIdConnectConfiguration? Refreshed { get; } = refreshed;
+    }
+
+    /// <summary>Checks the token already read (not parsed again), with the parameters of its audience and the current keys.</summary>
+    private Task<TokenValidationResult> ValidateAsync(JsonWebToken token, string audience, OpenIdConnectConfiguration configuration)
+    {
+        var refreshed = _refreshed;
+        if (!_parameters.TryGetValue(audience, out var cached) || !ReferenceEquals(cached.Configuration, configuration)
+            || !ReferenceEquals(cached.Refreshed, refreshed))
+        {
+            // Built once per audience and key set, not per request (one per broker; rebuilt when the keys change).
+            cached = (configuration, refreshed, new TokenValidationParameters
+            {
+                ValidIssuer = _issuer,
+                ValidAudience = audience,
+                IssuerSigningKeys = KeysOf(configuration),
+                ValidAlgorithms = Algorithms,
+                TryAllIssuerSigningKeys = false,
+                RequireSignedTokens = true,
+                RequireExpirationTime = true,
+                ValidateLifetime = true,
+                ValidateIssuerSigningKey = true,
+                ClockSkew = _clockSkew,
+            });
+            _parameters[audience] = cached;
+        }
+
+        return _handler.ValidateTokenAsync(token, cached.Parameters);
+    }
 
     private SenderAuthentication Explain(Exception? error, JsonWebToken token, string audience) => error switch
     {

@@ -50,6 +50,18 @@ public sealed class SenderAuthenticatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_that_passed_for_one_broker_is_still_refused_for_another()
+    {
+        var token = $"Bearer {_issuer.Token(Subject, Audience)}";
+        Assert.True((await CheckAsync(token)).Succeeded);
+        Assert.True((await CheckAsync(token)).Succeeded); // again: remembered
+
+        var other = await _authenticator.AuthenticateAsync(token, BrokerAudience.Of(new BrokerRef("demo", "other")), CancellationToken.None);
+
+        Assert.Equal("audience", other.Check);
+    }
+
+    [Fact]
     public async Task The_keys_are_fetched_once_and_cached()
     {
         for (var i = 0; i < 5; i++)
