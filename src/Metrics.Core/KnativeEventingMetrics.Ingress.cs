@@ -25,16 +25,7 @@ public sealed partial class KnativeEventingMetrics
                 return; // nothing listens: no tags built (checked after the argument, so misuse is still reported)
             }
 
-            var tags = new TagList
-            {
-                { MessagingSystem, MessagingSystemKnative },
-                { MessagingOperationName, OperationSend },
-                { MessagingDestinationName, broker.IngressDestination },
-                { BrokerName, broker.Name },
-                { BrokerNamespace, broker.Namespace },
-            };
-            AddEventType(ref tags, eventType);
-            AddResult(ref tags, statusCode, errorType);
+            var tags = IngressTags(broker, eventType, statusCode, errorType);
             _ingressDuration.Record(Seconds(duration), tags);
         }
         catch (Exception ex)
@@ -66,16 +57,7 @@ public sealed partial class KnativeEventingMetrics
                 return;
             }
 
-            var tags = new TagList
-            {
-                { MessagingSystem, MessagingSystemKnative },
-                { MessagingOperationName, OperationSend },
-                { MessagingDestinationName, broker.IngressDestination },
-                { BrokerName, broker.Name },
-                { BrokerNamespace, broker.Namespace },
-            };
-            AddEventType(ref tags, eventType);
-            AddResult(ref tags, statusCode, errorType);
+            var tags = IngressTags(broker, eventType, statusCode, errorType);
             if (!string.IsNullOrEmpty(policy))
             {
                 tags.Add(EventPolicyName, _policies.Bound(policy));
@@ -115,5 +97,21 @@ public sealed partial class KnativeEventingMetrics
         {
             _failures.Report(nameof(RecordInvalidEvent), ex);
         }
+    }
+
+    /// <summary>The attributes of one <c>kn.eventing.ingress.duration</c> measurement.</summary>
+    private TagList IngressTags(BrokerRef broker, string? eventType, int? statusCode, string? errorType)
+    {
+        var tags = new TagList
+        {
+            { MessagingSystem, MessagingSystemKnative },
+            { MessagingOperationName, OperationSend },
+            { MessagingDestinationName, broker.IngressDestination },
+            { BrokerName, broker.Name },
+            { BrokerNamespace, broker.Namespace },
+        };
+        AddEventType(ref tags, eventType);
+        AddResult(ref tags, statusCode, errorType);
+        return tags;
     }
 }

@@ -51,6 +51,25 @@ public sealed class InstrumentContractTests
     }
 
     [Fact]
+    public void A_refused_sender_is_one_measurement_with_its_status_error_type_and_the_refusing_policy()
+    {
+        using var harness = new MetricsHarness();
+        harness.Metrics.RecordIngressRefused(MetricsHarness.Broker, null, TimeSpan.FromMilliseconds(1), 401, ErrorTypes.Unauthenticated);
+        harness.Metrics.RecordIngressRefused(MetricsHarness.Broker, "t", TimeSpan.FromMilliseconds(1), 403, ErrorTypes.Forbidden, "scores-only");
+        harness.Metrics.RecordIngressRefused(MetricsHarness.Broker, "t", TimeSpan.FromMilliseconds(1), 403, string.Empty); // misuse: reported, not thrown
+
+        var points = harness.Single("kn.eventing.ingress.duration").Points;
+
+        Assert.Equal(2, points.Count);
+        var unauthenticated = Assert.Single(points, p => Equals(p.Tags[HttpResponseStatusCode], 401));
+        Assert.Equal("unauthenticated", unauthenticated.Tags[ErrorType]);
+        Assert.False(unauthenticated.Tags.ContainsKey(EventPolicyName));
+        Assert.False(unauthenticated.Tags.ContainsKey(CloudEventsType));
+        var forbidden = Assert.Single(points, p => Equals(p.Tags[HttpResponseStatusCode], 403));
+        Assert.Equal(("forbidden", "scores-only", 9), ((string?)forbidden.Tags[ErrorType], (string?)forbidden.Tags[EventPolicyName], forbidden.Tags.Count));
+    }
+
+    [Fact]
     public void Process_duration_uses_operation_process_and_the_knative_trigger_destination()
     {
         using var harness = new MetricsHarness();
