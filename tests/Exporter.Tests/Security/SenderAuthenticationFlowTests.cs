@@ -137,6 +137,29 @@ public sealed class SenderAuthenticationFlowTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task With_the_issuer_down_requests_fail_closed_with_a_counted_401_and_pass_once_it_is_back()
+    {
+        _issuer.Down = true;
+        var token = _issuer.Token(Game, _audience);
+
+        var (status, body, _) = await SendAsync("down", "dev.knative.game.score", token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Contains($"The issuer's keys could not be fetched from {_issuer.Url}", Problem(body, 401), StringComparison.Ordinal);
+        _issuer.Down = false;
+        var back = await Poll.UntilAsync(
+            async () => (await SendAsync($"back-{Guid.NewGuid():N}", "dev.knative.game.score", token)).Status,
+            s => s == HttpStatusCode.Accepted,
+            TimeSpan.FromSeconds(20),
+            TimeSpan.FromMilliseconds(250)); // the breaker's back-off (1 s, then 2 s, ...) decides when it asks again
+        Assert.Equal(HttpStatusCode.Accepted, back);
+        var scrape = await _exporter.ScrapeUntilAsync(s => s.Sum("kn_eventing_deliveries_total") >= 1, TimeSpan.FromSeconds(30));
+        var refused = scrape.Sum("kn_eventing_ingress_duration_seconds_count", ("http_response_status_code", "401"), ("error_type", "unauthenticated"));
+        Assert.Equal(scrape.Sum("kn_eventing_ingress_duration_seconds_count") - 1, refused); // every request but the last: a counted 401
+        Assert.Equal(1, _subscriber.Received);
+    }
+
+    [Fact]
     public async Task A_broker_no_policy_applies_to_follows_default_authorization_mode_and_an_unknown_broker_is_404_before_any_check()
     {
         var (status, body, _) = await SendAsync("x", "dev.knative.game.score", _issuer.Token(Game, BrokerAudience.Of(new BrokerRef("games", "nowhere"))), "games/nowhere");
