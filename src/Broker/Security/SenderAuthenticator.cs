@@ -39,12 +39,8 @@ internal sealed partial class SenderAuthenticator
     private readonly Lock _refreshGate = new();
     private DateTime _lastRefresh = DateTime.MinValue;
     private volatile OpenIdConnectConfiguration? _refreshed; // fetched for an unknown kid, until the manager has caught up
-    private KeySetId _keySet = new(null, null);
+    private KeySet? _keySet;
     private readonly ValidatedTokens _validated = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<
-        string,
-        (OpenIdConnectConfiguration Configuration, OpenIdConnectConfiguration? Refreshed, TokenValidationParameters Parameters)> _parameters =
-        new(StringComparer.Ordinal);
     private readonly ResiliencePipeline _fetch;
     private readonly JsonWebTokenHandler _handler;
     private readonly ILogger _logger;
@@ -75,9 +71,6 @@ internal sealed partial class SenderAuthenticator
             .AddTimeout(keysTimeout)
             .Build();
     }
-
-    /// <summary>The issuer, as configured.</summary>
-    public string Issuer => _issuer;
 
     /// <summary>Checks the <c>Authorization</c> header value <paramref name="authorization"/> for a request to the broker of <paramref
     /// name="audience"/>.</summary>
@@ -150,12 +143,13 @@ internal sealed partial class SenderAuthenticator
             LogKeysAvailable(_logger, _issuer, configuration.SigningKeys.Count);
         }
 
-        if (_validated.Find(audience, token, KeySet(configuration), DateTime.UtcNow) is { } known)
+        var keys = KeysFor(configuration);
+        if (_validated.Find(audience, token, keys, DateTime.UtcNow) is { } known)
         {
             return SenderAuthentication.Passed(known); // this exact token passed before with these keys, and has not expired
         }
 
-        var result = await ValidateAsync(parsed, audience, configuration).ConfigureAwait(false);
+        var result = await _handler.ValidateTokenAsync(parsed, keys.ParametersFor(audience)).ConfigureAwait(false);
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException && TakeRefresh())
         {
             // A key the cached JWKS does not have: the issuer may have rotated its keys. The manager refreshes in the
@@ -166,7 +160,8 @@ internal sealed partial class SenderAuthenticator
                 _refreshed = await _fetch.ExecuteAsync(
                     async ct => await OpenIdConnectConfigurationRetriever.GetAsync(_discovery, _retriever, ct).WaitAsync(ct).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
-                result = await ValidateAsync(parsed, audience, configuration).ConfigureAwait(false);
+                keys = KeysFor(configuration);
+                result = await _handler.ValidateTokenAsync(parsed, keys.ParametersFor(audience)).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -181,7 +176,7 @@ internal sealed partial class SenderAuthenticator
                 return SenderAuthentication.Failed("subject", "The token has no 'sub' claim: policies cannot tell who sent it.");
             }
 
-            _validated.Add(audience, token, KeySet(configuration), parsed.Subject, parsed.ValidTo + _clockSkew);
+            _validated.Add(audience, token, keys, parsed.Subject, parsed.ValidTo + _clockSkew);
             return SenderAuthentication.Passed(parsed.Subject);
         }
 
@@ -209,60 +204,51 @@ internal sealed partial class SenderAuthenticator
         }
     }
 
-    /// <summary>The keys to check with: the manager's, and those fetched for an unknown kid that it may not have yet.</summary>
-    private ICollection<SecurityKey> KeysOf(OpenIdConnectConfiguration configuration) =>
-        _refreshed is { } refreshed && !ReferenceEquals(refreshed, configuration)
-            ? [.. configuration.SigningKeys, .. refreshed.SigningKeys.Where(k => configuration.SigningKeys.All(c => c.KeyId != k.KeyId))]
-            : configuration.SigningKeys;
-
-    /// <summary>The identity of the key set in use: the manager's configuration and the one fetched for an unknown kid.</summary>
-    private object KeySet(OpenIdConnectConfiguration configuration)
+    /// <summary>
+    /// The keys in use: the manager's configuration, and the one fetched for an unknown kid that it may not have caught up
+    /// with. The same instance while neither changes, so it is also the identity <see cref="ValidatedTokens"/> keys on.
+    /// </summary>
+    private KeySet KeysFor(OpenIdConnectConfiguration configuration)
     {
         var refreshed = _refreshed;
         var current = Volatile.Read(ref _keySet);
-        if (ReferenceEquals(current.Configuration, configuration) && ReferenceEquals(current.Refreshed, refreshed))
+        if (current is not null && ReferenceEquals(current.Configuration, configuration) && ReferenceEquals(current.Refreshed, refreshed))
         {
             return current;
         }
 
-        var next = new KeySetId(configuration, refreshed); // other keys: the tokens they passed are checked again
+        var next = new KeySet(configuration, refreshed, this); // other keys: the tokens they passed are checked again
         Volatile.Write(ref _keySet, next);
         return next;
     }
 
-    /// <summary>One set of keys in use, compared by reference.</summary>
-    private sealed class KeySetId(OpenIdConnectConfiguration? configuration, OpenIdConnectConfiguration? refreshed)
+    /// <summary>One set of keys, with the validation parameters of each audience built once for it (one per broker).</summary>
+    private sealed class KeySet(OpenIdConnectConfiguration configuration, OpenIdConnectConfiguration? refreshed, SenderAuthenticator owner)
     {
-        public OpenIdConnectConfiguration? Configuration { get; } = configuration;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TokenValidationParameters> _parameters =
+            new(StringComparer.Ordinal);
+
+        private readonly ICollection<SecurityKey> _keys = refreshed is not null && !ReferenceEquals(refreshed, configuration)
+            ? [.. configuration.SigningKeys, .. refreshed.SigningKeys.Where(k => configuration.SigningKeys.All(c => c.KeyId != k.KeyId))]
+            : configuration.SigningKeys;
+
+        public OpenIdConnectConfiguration Configuration { get; } = configuration;
 
         public OpenIdConnectConfiguration? Refreshed { get; } = refreshed;
-    }
 
-    /// <summary>Checks the token already read (not parsed again), with the parameters of its audience and the current keys.</summary>
-    private Task<TokenValidationResult> ValidateAsync(JsonWebToken token, string audience, OpenIdConnectConfiguration configuration)
-    {
-        var refreshed = _refreshed;
-        if (!_parameters.TryGetValue(audience, out var cached) || !ReferenceEquals(cached.Configuration, configuration)
-            || !ReferenceEquals(cached.Refreshed, refreshed))
+        public TokenValidationParameters ParametersFor(string audience) => _parameters.GetOrAdd(audience, a => new TokenValidationParameters
         {
-            // Built once per audience and key set, not per request (one per broker; rebuilt when the keys change).
-            cached = (configuration, refreshed, new TokenValidationParameters
-            {
-                ValidIssuer = _issuer,
-                ValidAudience = audience,
-                IssuerSigningKeys = KeysOf(configuration),
-                ValidAlgorithms = Algorithms,
-                TryAllIssuerSigningKeys = false,
-                RequireSignedTokens = true,
-                RequireExpirationTime = true,
-                ValidateLifetime = true,
-                ValidateIssuerSigningKey = true,
-                ClockSkew = _clockSkew,
-            });
-            _parameters[audience] = cached;
-        }
-
-        return _handler.ValidateTokenAsync(token, cached.Parameters);
+            ValidIssuer = owner._issuer,
+            ValidAudience = a,
+            IssuerSigningKeys = _keys,
+            ValidAlgorithms = Algorithms,
+            TryAllIssuerSigningKeys = false,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = owner._clockSkew,
+        });
     }
 
     private SenderAuthentication Explain(Exception? error, JsonWebToken token, string audience) => error switch
