@@ -42,8 +42,8 @@ internal static class ExporterServices
             kestrel.ApplicationServices.GetRequiredService<Listeners>().Configure(
                 kestrel,
                 kestrel.ApplicationServices.GetRequiredService<IOptions<ExporterOptions>>().Value);
-            var issuer = context.Configuration[$"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Oidc)}:{nameof(OidcOptions.Issuer)}"];
-            if (!string.IsNullOrWhiteSpace(issuer))
+            var oidc = context.Configuration.GetSection($"{BrokerOptions.SectionName}:{nameof(BrokerOptions.Oidc)}").Get<OidcOptions>();
+            if (oidc?.Enabled == true)
             {
                 // Room for a token up to Broker:Oidc:MaxTokenBytes (at most 64 KiB) besides the other headers, so an oversized one
                 // gets the ingress's own counted 401 rather than Kestrel's bare 431 (Kestrel's default is 32 KiB in all).
