@@ -18,6 +18,7 @@ public sealed class CountingSubscriber : IAsyncDisposable
     private readonly ConcurrentQueue<string> _order = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _traceParents = new();
     private readonly ConcurrentDictionary<string, int> _attempts = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<byte[]>> _bodies = new();
     private readonly SemaphoreSlim _arrivals = new(0);
     private TaskCompletionSource _open = Opened();
     private long _received;
@@ -58,6 +59,12 @@ public sealed class CountingSubscriber : IAsyncDisposable
 
     /// <summary>The <c>traceparent</c> header of every request for the event <paramref name="id"/> (failed ones included), in order.</summary>
     public IReadOnlyList<string> TraceParentsOf(string id) => _traceParents.TryGetValue(id, out var values) ? [.. values] : [];
+
+    /// <summary>Whether each request's body is kept for <see cref="BodiesOf"/> (off by default, as <see cref="RecordTraceParents"/>).</summary>
+    public bool RecordBodies { get; set; }
+
+    /// <summary>The body of every request for the event <paramref name="id"/> (failed ones included), in order.</summary>
+    public IReadOnlyList<byte[]> BodiesOf(string id) => _bodies.TryGetValue(id, out var values) ? [.. values] : [];
 
     /// <summary>Whether the event with <paramref name="id"/> arrived at least once.</summary>
     public bool Got(string id) => _ids.ContainsKey(id);
@@ -112,6 +119,13 @@ public sealed class CountingSubscriber : IAsyncDisposable
             if (subscriber.RecordTraceParents)
             {
                 subscriber._traceParents.GetOrAdd(id, _ => new()).Enqueue(context.Request.Headers.TraceParent.ToString());
+            }
+
+            if (subscriber.RecordBodies)
+            {
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                subscriber._bodies.GetOrAdd(id, _ => new()).Enqueue(body.ToArray());
             }
 
             if (subscriber.FailFirstAttempts > 0 && subscriber._attempts.AddOrUpdate(id, 1, (_, c) => c + 1) <= subscriber.FailFirstAttempts)

@@ -168,6 +168,7 @@ internal sealed partial class KafkaBackend(
                 DrainTimeout = model.DrainTimeout,
                 DeliveryOrder = trigger.DeliveryOrder,
                 MaxInFlight = model.KafkaMaxInFlight,
+                Formatter = Formatter,
             },
             loggers.CreateLogger<KafkaBackend>(),
             cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Knative.Eventing.Metrics.CloudEvents;
 using Knative.Eventing.Metrics.Broker.Publishing;
+using Knative.Eventing.Metrics.Broker.Formatting;
 using Knative.Eventing.Metrics.Broker.Configuration;
 using Knative.Eventing.Metrics.Exporter.Configuration;
 using Knative.Eventing.Metrics.Broker.Model;
@@ -20,6 +21,12 @@ namespace Knative.Eventing.Metrics.Exporter.Ingress;
 /// </summary>
 internal static class IngressEndpoint
 {
+    /// <summary>
+    /// Binary-mode JSON data is checked and kept as the bytes received, as Knative's broker forwards data: not parsed into a
+    /// <c>JsonElement</c> here and serialized again to store it (the sender's bytes reach the subscriber unchanged).
+    /// </summary>
+    private static readonly PassThroughJsonEventFormatter Formatter = new();
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/{namespace}/{broker}", HandleAsync);
@@ -67,7 +74,7 @@ internal static class IngressEndpoint
         }
 
         var read = await context.Request.ReadCloudEventsAsync(
-            new CloudEventReadOptions { MaxBodyBytes = options.Value.MaxEventBytes, Instrumentation = instrumentation },
+            new CloudEventReadOptions { MaxBodyBytes = options.Value.MaxEventBytes, Instrumentation = instrumentation, Formatter = Formatter },
             context.RequestAborted);
 
         using var span = StartSpan(context, brokerRef, read.Succeeded ? read.Events : null, startedUtc);
