@@ -22,6 +22,12 @@ public static class BenchmarkProgram
             return 0;
         }
 
+        if (args.Length > 0 && args[0] == KafkaHttpFloor.Name)
+        {
+            await KafkaHttpFloor.RunAsync(args[1..]);
+            return 0;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
         return 0;
     }

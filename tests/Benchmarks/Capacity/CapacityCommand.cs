@@ -7,7 +7,7 @@ namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 /// <summary>
 /// <c>capacity</c>: for each backend and workload, the highest rate the exporter's broker sustains and, in the
 /// same run, the floor's (Kestrel alone for the embedded backend; the raw RabbitMQ / Kafka client doing the same
-/// broker work), then a markdown table and one PNG per backend (latency against offered rate) in <c>--out</c>.
+/// broker work; for Kafka also that client behind a bare HTTP endpoint in its own process, <see cref="KafkaHttpFloor"/>), then a markdown table and one PNG per backend (latency against offered rate) in <c>--out</c>.
 /// The RabbitMQ node and the Kafka mock cluster are started and stopped here, bound to 127.0.0.1.
 /// </summary>
 internal static class CapacityCommand
@@ -117,6 +117,11 @@ internal static class CapacityCommand
                         if (workload.Neighbour is null && settings.Floors)
                         {
                             results.Add(await MeasureAsync(backend, workload, "floor: Confluent.Kafka", () => Task.FromResult<ICapacityTarget>(KafkaFloor.Start(cluster.BootstrapServers, workload)), settings));
+                            if (workload.OutcomesPerEvent == Workload.Triggers)
+                            {
+                                // Not for the score mix: its raw floor already steps down to ~32/s for 11 minutes (replies awaited one by one).
+                                results.Add(await MeasureAsync(backend, workload, "floor: Kestrel + Confluent.Kafka", async () => await KafkaHttpFloor.StartAsync(cluster.BootstrapServers, workload, settings.Concurrency), settings));
+                            }
                         }
 
                         // Kafka delivers a trigger's records one at a time per partition: the neighbour lags, in its own group.

@@ -6,10 +6,14 @@ namespace Knative.Eventing.Metrics.Benchmarks.Capacity;
 internal static class FloorSettle
 {
     /// <summary>Polls <paramref name="consumed"/> until it reaches <paramref name="expected"/>; how long that took, or null past <paramref name="limit"/>.</summary>
-    public static async Task<TimeSpan?> UntilAsync(Func<long> consumed, long expected, TimeSpan limit)
+    public static Task<TimeSpan?> UntilAsync(Func<long> consumed, long expected, TimeSpan limit) =>
+        UntilAsync(() => Task.FromResult(consumed()), expected, limit);
+
+    /// <summary>As <see cref="UntilAsync(Func{long}, long, TimeSpan)"/>, for a count read from another process.</summary>
+    public static async Task<TimeSpan?> UntilAsync(Func<Task<long>> consumed, long expected, TimeSpan limit)
     {
         var start = Stopwatch.GetTimestamp();
-        while (consumed() < expected)
+        while (await consumed() < expected)
         {
             if (Stopwatch.GetElapsedTime(start) > limit)
             {

@@ -63,9 +63,18 @@ internal sealed class KafkaFloor : ICapacityTarget
             { "ce_type", Encoding.UTF8.GetBytes(_workload.Type) },
             { "content-type", "application/json"u8.ToArray() },
         };
+        return await ProduceAsync(headers, _workload.Data(n), cancellationToken);
+    }
+
+    /// <summary>Records consumed by the five groups so far (replies included).</summary>
+    public long Consumed => Interlocked.Read(ref _consumed);
+
+    /// <summary>Produces one record and waits until it is persisted. Returns null when it is, else the error code.</summary>
+    public async ValueTask<string?> ProduceAsync(Headers headers, byte[]? value, CancellationToken cancellationToken)
+    {
         try
         {
-            await _producer.ProduceAsync(_topic, new Message<byte[]?, byte[]?> { Value = _workload.Data(n), Headers = headers }, cancellationToken);
+            await _producer.ProduceAsync(_topic, new Message<byte[]?, byte[]?> { Value = value, Headers = headers }, cancellationToken);
             Interlocked.Increment(ref _produced);
             return null;
         }
