@@ -6,7 +6,7 @@
 #                                   its floor, stepped open-loop load; capacity.md and capacity-<backend>.png in
 #                                   BenchmarkDotNet.Artifacts/capacity (options: --backends, --workloads, --probe,
 #                                   --hold, --p99, --out, --no-floor; --help lists them). Needs rabbitmq-server and librdkafka
-#                                   (./test.sh installs both); takes about 45 minutes for everything.
+#                                   (./test.sh installs both); takes about an hour for everything.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ "${1:-}" = capacity ]; then
