@@ -12,9 +12,8 @@ internal sealed class ExporterTarget : ICapacityTarget
 {
     private readonly ExporterReplicas _exporter;
     private readonly Workload _workload;
-    private readonly HttpClient _http;
+    private readonly EventPoster _poster;
     private long _sequence;
-    private long _accepted;
     private long _shortfall;
     private readonly System.Net.Http.Headers.AuthenticationHeaderValue? _authorization;
 
@@ -23,7 +22,7 @@ internal sealed class ExporterTarget : ICapacityTarget
         _exporter = exporter;
         _workload = workload;
         _authorization = token is null ? null : new("Bearer", token);
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) }) { Timeout = TimeSpan.FromSeconds(30) };
+        _poster = new EventPoster(concurrency);
     }
 
     /// <summary>Starts the exporter with the backend's <paramref name="backendArgs"/>; every request carries <paramref name="token"/> if given.</summary>
@@ -41,21 +40,7 @@ internal sealed class ExporterTarget : ICapacityTarget
     {
         using var request = _workload.Request(_exporter.Ingress(0), n);
         request.Headers.Authorization = _authorization;
-        try
-        {
-            using var response = await _http.SendAsync(request, cancellationToken);
-            if ((int)response.StatusCode == 202)
-            {
-                Interlocked.Increment(ref _accepted);
-                return null;
-            }
-
-            return $"HTTP {(int)response.StatusCode}";
-        }
-        catch (HttpRequestException ex)
-        {
-            return ex.HttpRequestError.ToString();
-        }
+        return await _poster.PostAsync(request, cancellationToken);
     }
 
     /// <summary>
@@ -65,7 +50,7 @@ internal sealed class ExporterTarget : ICapacityTarget
     /// </summary>
     public async Task<TimeSpan?> SettleAsync(TimeSpan limit)
     {
-        var expected = (Interlocked.Read(ref _accepted) * _workload.OutcomesPerEvent) - _shortfall;
+        var expected = (_poster.Accepted * _workload.OutcomesPerEvent) - _shortfall;
         var start = Stopwatch.GetTimestamp();
         var (last, lastChange) = (-1.0, start);
         while (true)
@@ -101,7 +86,7 @@ internal sealed class ExporterTarget : ICapacityTarget
 
     public async ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _poster.Dispose();
         await _exporter.DisposeAsync();
     }
 }

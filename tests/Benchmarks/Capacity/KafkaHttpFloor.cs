@@ -30,9 +30,8 @@ internal sealed class KafkaHttpFloor : ICapacityTarget
     private readonly string _url;
     private readonly string _consumedUrl;
     private readonly Workload _workload;
-    private readonly HttpClient _http;
+    private readonly EventPoster _poster;
     private long _sequence;
-    private long _accepted;
 
     private KafkaHttpFloor(ChildProcess process, int port, Workload workload, int concurrency)
     {
@@ -40,7 +39,7 @@ internal sealed class KafkaHttpFloor : ICapacityTarget
         _url = $"http://127.0.0.1:{port}/demo/default";
         _consumedUrl = $"http://127.0.0.1:{port}/consumed";
         _workload = workload;
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) }) { Timeout = TimeSpan.FromSeconds(30) };
+        _poster = new EventPoster(concurrency);
     }
 
     /// <summary>The floor server's process body: listens on 127.0.0.1:<c>args[0]</c> with the clients of cluster <c>args[1]</c> until stopped.</summary>
@@ -99,33 +98,19 @@ internal sealed class KafkaHttpFloor : ICapacityTarget
     public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)
     {
         using var request = _workload.Request(_url, n);
-        try
-        {
-            using var response = await _http.SendAsync(request, cancellationToken);
-            if ((int)response.StatusCode == 202)
-            {
-                Interlocked.Increment(ref _accepted);
-                return null;
-            }
-
-            return $"HTTP {(int)response.StatusCode}";
-        }
-        catch (HttpRequestException ex)
-        {
-            return ex.HttpRequestError.ToString();
-        }
+        return await _poster.PostAsync(request, cancellationToken);
     }
 
     /// <summary>Waits until the five groups consumed every accepted event (and the replies the workload causes), read from the floor's process.</summary>
     public Task<TimeSpan?> SettleAsync(TimeSpan limit) =>
         FloorSettle.UntilAsync(
-            async () => long.Parse(await _http.GetStringAsync(_consumedUrl), CultureInfo.InvariantCulture),
-            Interlocked.Read(ref _accepted) * _workload.OutcomesPerEvent,
+            async () => long.Parse(await _poster.Http.GetStringAsync(_consumedUrl), CultureInfo.InvariantCulture),
+            _poster.Accepted * _workload.OutcomesPerEvent,
             limit);
 
     public async ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _poster.Dispose();
         await _process.DisposeAsync();
     }
 }

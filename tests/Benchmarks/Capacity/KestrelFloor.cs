@@ -15,7 +15,7 @@ internal sealed class KestrelFloor : ICapacityTarget
     private readonly ChildProcess _process;
     private readonly string _url;
     private readonly Workload _workload;
-    private readonly HttpClient _http;
+    private readonly EventPoster _poster;
     private long _sequence;
 
     private KestrelFloor(ChildProcess process, int port, Workload workload, int concurrency)
@@ -23,7 +23,7 @@ internal sealed class KestrelFloor : ICapacityTarget
         _process = process;
         _url = $"http://127.0.0.1:{port}/demo/default";
         _workload = workload;
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) }) { Timeout = TimeSpan.FromSeconds(30) };
+        _poster = new EventPoster(concurrency);
     }
 
     /// <summary>The floor server's process body: listens on 127.0.0.1:<c>args[0]</c> until stopped.</summary>
@@ -51,15 +51,7 @@ internal sealed class KestrelFloor : ICapacityTarget
     public async ValueTask<string?> SendAsync(long n, CancellationToken cancellationToken)
     {
         using var request = _workload.Request(_url, n);
-        try
-        {
-            using var response = await _http.SendAsync(request, cancellationToken);
-            return (int)response.StatusCode == 202 ? null : $"HTTP {(int)response.StatusCode}";
-        }
-        catch (HttpRequestException ex)
-        {
-            return ex.HttpRequestError.ToString();
-        }
+        return await _poster.PostAsync(request, cancellationToken);
     }
 
     /// <summary>Nothing to deliver.</summary>
@@ -67,7 +59,7 @@ internal sealed class KestrelFloor : ICapacityTarget
 
     public async ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _poster.Dispose();
         await _process.DisposeAsync();
     }
 }
