@@ -55,8 +55,18 @@ internal sealed class KafkaHttpFloor : ICapacityTarget
         app.MapPost("/{namespace}/{broker}", async (HttpContext context) =>
         {
             var request = context.Request;
-            var body = new byte[request.ContentLength ?? 0];
-            await request.Body.ReadExactlyAsync(body, context.RequestAborted);
+            byte[] body;
+            if (request.ContentLength is { } length)
+            {
+                body = new byte[length];
+                await request.Body.ReadExactlyAsync(body, context.RequestAborted);
+            }
+            else
+            {
+                using var chunked = new MemoryStream();
+                await request.Body.CopyToAsync(chunked, context.RequestAborted);
+                body = chunked.ToArray();
+            }
             var headers = new Headers();
             foreach (var (name, value) in request.Headers)
             {
