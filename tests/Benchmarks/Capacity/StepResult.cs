@@ -21,6 +21,12 @@ internal sealed record StepResult(
     /// <summary>CPU time the target's own process spent per accepted event, µs (NaN: the target runs in this process).</summary>
     public double TargetCpuUsPerEvent { get; init; } = double.NaN;
 
+    /// <summary>
+    /// Mean time from sending an operation to its answer, ms: without the wait for one of the in-flight slots, so it is the
+    /// target's own latency; the most a step can sustain is about the number of slots divided by it.
+    /// </summary>
+    public double MeanAnswerMs { get; init; } = double.NaN;
+
     /// <summary>Time from the step's end until everything accepted was delivered (null: not within the limit).</summary>
     public TimeSpan? Settled { get; init; }
 
@@ -40,5 +46,5 @@ internal sealed record StepResult(
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{OfferedRate,8:F0}/s for {Duration.TotalSeconds:0} s: {Completed}/{Sent} ok, {Failed} failed, p50 {P50Ms:F1} ms, p99 {P99Ms:F1} ms, max {MaxMs:F1} ms, drained {(Settled is { } s ? $"{s.TotalMilliseconds:F0} ms" : "no")}{(double.IsNaN(TargetCpuUsPerEvent) ? string.Empty : $", target {TargetCpuUsPerEvent:F0} µs CPU/event")}";
+        $"{OfferedRate,8:F0}/s for {Duration.TotalSeconds:0} s: {Completed}/{Sent} ok, {Failed} failed, p50 {P50Ms:F1} ms, p99 {P99Ms:F1} ms, max {MaxMs:F1} ms, answered in {MeanAnswerMs:F2} ms mean once sent, drained {(Settled is { } s ? $"{s.TotalMilliseconds:F0} ms" : "no")}{(double.IsNaN(TargetCpuUsPerEvent) ? string.Empty : $", target {TargetCpuUsPerEvent:F0} µs CPU/event")}";
 }
