@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Knative.Eventing.Metrics.Kafka.Tests;
 
@@ -168,10 +170,20 @@ public sealed class DeliveryOrderTests(KafkaFixture fixture)
         Assert.Equal(2, process.Total((KnativeAttributes.ErrorType, "System.InvalidOperationException")));
     }
 
+    /// <summary>
+    /// The revocation commits what finished, so the new owner gets again at most the records in flight. The mock
+    /// coordinator, as Kafka's, may refuse commits while the group rebalances (<c>REBALANCE_IN_PROGRESS</c>, logged as
+    /// events 206 and 211); then the new owner also gets what was handled since the last commit it accepted, at most one
+    /// commit interval before the join, until the assignment (docs/brokers/kafka.md, Operating). The bound asserted is the
+    /// one for what the log says happened. On the mock cluster the cooperative rebalance takes ~5 s and refuses commits
+    /// for most of it: in six diagnostic runs every one logged a refusal, and one redelivered 191 records (the old
+    /// fixed bound of 20 failed it).
+    /// </summary>
     [Fact]
     public async Task A_second_consumer_joining_mid_flow_takes_partitions_and_every_record_is_handled_redelivering_at_most_the_in_flight_window()
     {
         const int Events = 400, MaxInFlight = 20;
+        var commitInterval = TimeSpan.FromMilliseconds(200);
         await using var bed = await KafkaTestBed.CreateAsync(fixture, partitions: 4);
         for (var id = 0; id < Events; id++)
         {
@@ -179,23 +191,44 @@ public sealed class DeliveryOrderTests(KafkaFixture fixture)
         }
 
         var calls = new ConcurrentDictionary<string, int>();
+        var firstHandled = new ConcurrentQueue<long>(); // when each event was first handled
         Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler = async (delivery, ct) =>
         {
-            calls.AddOrUpdate(delivery.Event.Id!, 1, (_, n) => n + 1);
+            if (calls.AddOrUpdate(delivery.Event.Id!, 1, (_, n) => n + 1) == 1)
+            {
+                firstHandled.Enqueue(Stopwatch.GetTimestamp());
+            }
+
             await Task.Delay(10, ct);
             return DeliveryOutcome.Delivered;
         };
-        var options = () => new KafkaConsumerOptions { MaxInFlight = MaxInFlight, CommitInterval = TimeSpan.FromMilliseconds(200), GroupId = $"group-{bed.Topic}" };
-        var first = bed.Consumer(new TriggerRef(bed.Broker, "shared"), handler, options());
+        var log = new FakeLogger();
+        var options = () => new KafkaConsumerOptions { MaxInFlight = MaxInFlight, CommitInterval = commitInterval, GroupId = $"group-{bed.Topic}" };
+        var first = bed.Consumer(new TriggerRef(bed.Broker, "shared"), handler, options(), log);
         await Poll.UntilAsync(() => Task.FromResult(calls.Count), n => n >= 100, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(10));
-        var second = bed.Consumer(new TriggerRef(bed.Broker, "shared"), handler, options());
+        var joining = Stopwatch.GetTimestamp();
+        var second = bed.Consumer(new TriggerRef(bed.Broker, "shared"), handler, options(), log);
         await second.Assigned.WaitAsync(TimeSpan.FromSeconds(60));
+        var assigned = Stopwatch.GetTimestamp();
 
         await bed.WaitForOffsetsAsync(first.GroupId, o => o.Committed == Events);
 
         Assert.Equal(Events, calls.Count);
         var redelivered = calls.Values.Sum(n => n - 1);
-        Assert.InRange(redelivered, 0, MaxInFlight);
+        var refused = log.Collector.GetSnapshot().Where(r => r.Id.Id is 206 or 211).Select(r => r.Message).ToList();
+        if (refused.Count == 0)
+        {
+            Assert.InRange(redelivered, 0, MaxInFlight);
+        }
+        else
+        {
+            var lastAccepted = joining - (long)(commitInterval.TotalSeconds * Stopwatch.Frequency);
+            var handledSince = firstHandled.Count(t => t >= lastAccepted && t <= assigned);
+            Assert.True(
+                redelivered <= MaxInFlight + handledSince,
+                $"{redelivered} redelivered: more than the {MaxInFlight} in flight plus the {handledSince} handled from one commit "
+                + $"interval before the join to the assignment, while the coordinator refused commits: {string.Join("; ", refused)}");
+        }
     }
 
     /// <summary>Counts handlers running at once, overall and per partition.</summary>

@@ -55,11 +55,16 @@ internal sealed class KafkaTestBed : IAsyncDisposable
 
     public ConsumerConfig ConsumerConfig() => new() { BootstrapServers = Fixture.BootstrapServers, SessionTimeoutMs = 6000 };
 
-    public KafkaTriggerConsumer Consumer(TriggerRef trigger, Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler, KafkaConsumerOptions? options = null)
+    public KafkaTriggerConsumer Consumer(
+        TriggerRef trigger,
+        Func<KafkaDelivery, CancellationToken, Task<DeliveryOutcome>> handler,
+        KafkaConsumerOptions? options = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         options ??= new KafkaConsumerOptions { CommitInterval = TimeSpan.FromMilliseconds(200) };
         options.Topic ??= Topic;
-        var consumer = KafkaTriggerConsumer.StartAsync(ConsumerConfig(), trigger, handler, Metrics, Instrumentation, options).GetAwaiter().GetResult(); // completes at once
+        var consumer = KafkaTriggerConsumer.StartAsync(ConsumerConfig(), trigger, handler, Metrics, Instrumentation, options, logger)
+            .GetAwaiter().GetResult(); // completes at once
         _consumers.Insert(0, consumer);
         return consumer;
     }
