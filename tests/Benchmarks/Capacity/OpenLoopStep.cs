@@ -17,7 +17,7 @@ internal static class OpenLoopStep
     {
         var total = (long)(rate * duration.TotalSeconds);
         var latencies = new double[total];
-        long failed = 0, completed = 0, sentAnswered = 0, answerTicks = 0, firstSequence = target.NextSequence(total);
+        long failed = 0, completed = 0, answerTicks = 0, firstSequence = target.NextSequence(total);
         string? firstError = null;
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(CapacityCommand.Stopping.Token);
         using var slots = new SemaphoreSlim(settings.Concurrency);
@@ -48,7 +48,7 @@ internal static class OpenLoopStep
             abort.IsCancellationRequested, elapsed)
         {
             TargetCpuUsPerEvent = target.ProcessId > 0 && completed > 0 ? cpuMs * 1000 / completed : double.NaN,
-            MeanAnswerMs = sentAnswered == 0 ? double.NaN : answerTicks * 1000.0 / Stopwatch.Frequency / sentAnswered,
+            MeanAnswerMs = completed + failed == 0 ? double.NaN : answerTicks * 1000.0 / Stopwatch.Frequency / (completed + failed),
         };
 
         async Task OneAsync(long n, long due)
@@ -68,7 +68,6 @@ internal static class OpenLoopStep
                 var sentAt = Stopwatch.GetTimestamp();
                 var error = await target.SendAsync(firstSequence + n, abort.Token);
                 Interlocked.Add(ref answerTicks, Stopwatch.GetTimestamp() - sentAt);
-                Interlocked.Increment(ref sentAnswered);
                 var latency = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
                 latencies[n] = latency;
                 if (error is null)
