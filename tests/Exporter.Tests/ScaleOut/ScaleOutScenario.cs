@@ -211,7 +211,7 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
         Func<long>? killGap = null)
     {
         _output.WriteLine($"{run}: load starts at {DateTime.Now:HH:mm:ss.fff}");
-        var load = SendAtRateAsync(run, 300, TimeSpan.FromSeconds(30));
+        var load = SendAtRateAsync(run, FaultLoadRate, TimeSpan.FromSeconds(30));
         var warmed = await Poll.UntilAsync(() => Task.FromResult(Subscriber.Received), r => r >= 1500 || load.IsCompleted, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
         Assert.True(warmed >= 1500, $"only {warmed} deliveries before the fault");
         Assert.False(load.IsCompleted, "the load ended before the fault");
@@ -254,7 +254,10 @@ internal sealed class ScaleOutScenario : IAsyncDisposable
     /// hands, and never less than 60 (200 ms of the flow). Usually a few events of its share (10 seen on RabbitMQ); on a
     /// busy machine the scrape and the kill can be 200 ms apart (66 seen on RabbitMQ, 2026-12-03).
     /// </summary>
-    public static long KillGapFor(TimeSpan scrapeToKill) => Math.Max(60, (long)Math.Ceiling(300 * scrapeToKill.TotalSeconds) + 20);
+    public static long KillGapFor(TimeSpan scrapeToKill) => Math.Max(60, (long)Math.Ceiling(FaultLoadRate * scrapeToKill.TotalSeconds) + 20);
+
+    /// <summary>The events per second <see cref="RunWithFaultAsync"/> offers, spread over the replicas.</summary>
+    public const int FaultLoadRate = 300;
 
     /// <summary>
     /// Outcomes counted twice at most: events settled (outcome counted) but not yet acknowledged or committed when
